@@ -1,0 +1,11 @@
+import { z } from 'zod'
+
+/** Database ids are positive integers; HTTP path and query values arrive as strings. */
+export const idSchema = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER)
+
+/** An input with no fields: `{}` or nothing at all. Unknown fields are rejected. */
+export const emptyInputSchema = z.strictObject({}).optional().default({})
+
+export const isoDateTimeSchema = z.iso.datetime({ offset: true })
+
+export const deletedSchema = z.object({ deleted: z.number().int().nonnegative() })

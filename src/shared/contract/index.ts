@@ -1,0 +1,29 @@
+import type { z } from 'zod'
+import { providerOperations } from './providers'
+import { settingsOperations } from './settings'
+
+/** Every management operation of KeyPool, by name. Both transports are generated from this. */
+export const contract = {
+  ...settingsOperations,
+  ...providerOperations,
+}
+
+export type Contract = typeof contract
+export type OperationName = keyof Contract
+/** What a caller sends (before defaults and coercion). */
+export type OperationInput<N extends OperationName> = z.input<Contract[N]['input']>
+/** What a handler receives (after validation, defaults and coercion). */
+export type OperationParsedInput<N extends OperationName> = z.output<Contract[N]['input']>
+export type OperationOutput<N extends OperationName> = z.output<Contract[N]['output']>
+
+export const operationNames = Object.keys(contract) as OperationName[]
+
+export function isOperationName(name: unknown): name is OperationName {
+  return typeof name === 'string' && Object.hasOwn(contract, name)
+}
+
+export * from './operation'
+export * from './common'
+export * from './settings'
+export * from './providers'
+export * from './events'
