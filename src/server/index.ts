@@ -24,17 +24,6 @@ async function main(): Promise<void> {
     process.exit(1)
   }
 
-  process.stdout.write(
-    `KeyPool is listening on ${server.url}\n` +
-      `  proxy:  ${server.url}/v1   admin API: ${server.url}/api   web UI: ${server.url}/\n` +
-      `  data:   ${options.dataDir}\n`,
-  )
-  if (server.adminToken.origin === 'generated') {
-    process.stdout.write(
-      `\nAdmin token (shown once; also saved in ${server.adminToken.file}):\n  ${server.adminToken.token}\n\n`,
-    )
-  }
-
   let stopping = false
   const stop = (signal: string): void => {
     if (stopping) return
@@ -50,6 +39,17 @@ async function main(): Promise<void> {
   }
   process.on('SIGTERM', () => stop('SIGTERM'))
   process.on('SIGINT', () => stop('SIGINT'))
+
+  const tokenNotice =
+    server.adminToken.origin === 'generated'
+      ? `\nAdmin token (shown once; also saved in ${server.adminToken.file}):\n  ${server.adminToken.token}\n\n`
+      : ''
+  // One write, so nothing reading the output sees the address without the token notice.
+  process.stdout.write(
+    `KeyPool is listening on ${server.url}\n` +
+      `  proxy:  ${server.url}/v1   admin API: ${server.url}/api   web UI: ${server.url}/\n` +
+      `  data:   ${options.dataDir}\n${tokenNotice}`,
+  )
 }
 
 void main()

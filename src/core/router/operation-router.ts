@@ -41,7 +41,7 @@ export class OperationRouter {
       return failure('unknown_operation', 'There is no such operation')
     }
     const definition = contract[name]
-    const parsed = (definition.input as z.ZodType).safeParse(input)
+    const parsed = safeParse(definition.input, input)
     if (!parsed.success) {
       return {
         ok: false,
@@ -84,6 +84,15 @@ export class OperationRouter {
       })
       return failure('internal_error', 'The operation failed')
     }
+  }
+}
+
+/** A schema that throws (a bug in a refinement) must not take the caller down with it. */
+function safeParse(schema: z.ZodType, input: unknown): ReturnType<z.ZodType['safeParse']> {
+  try {
+    return schema.safeParse(input)
+  } catch {
+    return schema.safeParse(Symbol('unparseable'))
   }
 }
 

@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
 import type { Database } from 'better-sqlite3'
-import { migrate, type Migration } from './migration'
+import { DatabaseTooNewError, migrate, type Migration } from './migration'
 import { migrations as allMigrations } from './migrations'
 
 export type { Database } from 'better-sqlite3'
@@ -40,6 +40,10 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): D
 
   const db = new BetterSqlite3(file)
   try {
+    const migrations = options.migrations ?? allMigrations
+    // Refuse a newer database before any pragma touches its header.
+    const version = db.pragma('user_version', { simple: true }) as number
+    if (version > migrations.length) throw new DatabaseTooNewError(version, migrations.length)
     for (const [name, value, expected] of requiredPragmas(busyTimeoutMs)) {
       db.pragma(`${name} = ${value}`)
       const actual = db.pragma(name, { simple: true })
@@ -47,7 +51,7 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): D
         throw new Error(`SQLite refused PRAGMA ${name} = ${value} (reads back ${String(actual)})`)
       }
     }
-    migrate(db, options.migrations ?? allMigrations)
+    migrate(db, migrations)
     return db
   } catch (error) {
     db.close()

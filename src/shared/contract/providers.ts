@@ -9,6 +9,7 @@ export const baseUrlSchema = z
   .url({ protocol: /^https?$/ })
   .max(500)
   .refine((value) => {
+    if (!URL.canParse(value)) return false
     const url = new URL(value)
     return !url.username && !url.password && !url.search && !url.hash
   }, 'a base URL without credentials, query or fragment')
