@@ -1,0 +1,40 @@
+/**
+ * Response headers as undici's `request()` (a plain record, names in lower case) or `fetch()`
+ * (a `Headers` object) hand them over.
+ */
+export type HeaderBag = Headers | Readonly<Record<string, string | string[] | number | undefined>>
+
+/** The headroom an upstream reported for one key after a response. */
+export interface Headroom {
+  remainingRequests: number | null
+  remainingTokens: number | null
+}
+
+/** One header's value (the first, when repeated), or undefined; the name is matched in any case. */
+export function headerValue(headers: HeaderBag | undefined, name: string): string | undefined {
+  if (!headers) return undefined
+  if (headers instanceof Headers) return headers.get(name) ?? undefined
+  const lower = name.toLowerCase()
+  let value = headers[lower]
+  if (value === undefined) {
+    const found = Object.keys(headers).find((key) => key.toLowerCase() === lower)
+    value = found === undefined ? undefined : headers[found]
+  }
+  const first = Array.isArray(value) ? value[0] : value
+  return first === undefined ? undefined : String(first).trim()
+}
+
+/** A non-negative integer header, or null when absent or not a number. */
+export function headerCount(headers: HeaderBag | undefined, name: string): number | null {
+  const value = headerValue(headers, name)
+  if (value === undefined || !/^\d+$/.test(value)) return null
+  return Number(value)
+}
+
+/** OpenAI's `x-ratelimit-remaining-*` headers, which the `headroom` strategy ranks keys by. */
+export function readHeadroom(headers: HeaderBag | undefined): Headroom {
+  return {
+    remainingRequests: headerCount(headers, 'x-ratelimit-remaining-requests'),
+    remainingTokens: headerCount(headers, 'x-ratelimit-remaining-tokens'),
+  }
+}
