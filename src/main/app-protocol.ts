@@ -37,15 +37,57 @@ export function resolveAppUrl(root: string, requestUrl: string): string | undefi
   return file.startsWith(resolvedRoot + path.sep) ? file : undefined
 }
 
-/** Serves the built renderer from `root` under `app://keypool/`. */
+/**
+ * The app page's policy, also set as a header: index.html carries the same policy in a meta tag,
+ * but only a header can say `frame-ancestors`, and the header covers every response. naive-ui
+ * injects styles at run time, hence `style-src 'unsafe-inline'`. Kept in step with the headless
+ * server's policy (src/server/security-headers.ts), which main may not import.
+ */
+export const APP_CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "font-src 'self' data:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ')
+
+/** A copy of `response` with the security headers (a fetched response's headers are immutable). */
+export function withSecurityHeaders(response: Response): Response {
+  const headers = new Headers(response.headers)
+  headers.set('content-security-policy', APP_CONTENT_SECURITY_POLICY)
+  headers.set('x-content-type-options', 'nosniff')
+  headers.set('referrer-policy', 'no-referrer')
+  return new Response(response.body, {
+    status: response.status,
+    statusText: response.statusText,
+    headers,
+  })
+}
+
+/** Serves the built renderer from `root` under `app://keypool/`, every response with the CSP. */
 export function handleAppProtocol(root: string): void {
   protocol.handle(APP_SCHEME, async (request) => {
     const file = resolveAppUrl(root, request.url)
-    if (!file) return new Response('Not found', { status: 404 })
-    const response = await net.fetch(pathToFileURL(file).toString())
-    if (!response.ok && path.extname(file) === '') {
-      return net.fetch(pathToFileURL(path.join(root, 'index.html')).toString())
+    if (!file) return withSecurityHeaders(new Response('Not found', { status: 404 }))
+    let response = await fetchFile(file)
+    if (!response?.ok && path.extname(file) === '') {
+      // A client-side route (no file extension): serve the app shell.
+      response = await fetchFile(path.join(root, 'index.html'))
     }
-    return response
+    return withSecurityHeaders(response ?? new Response('Not found', { status: 404 }))
   })
+}
+
+/** `net.fetch` of a local file; a missing file rejects there, which becomes undefined here. */
+async function fetchFile(file: string): Promise<Response | undefined> {
+  try {
+    return await net.fetch(pathToFileURL(file).toString())
+  } catch {
+    return undefined
+  }
 }
