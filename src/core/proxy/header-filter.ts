@@ -1,0 +1,153 @@
+/**
+ * Headers as Node (`IncomingHttpHeaders`, names in lower case) or undici (`Record` or a flat
+ * `[name, value, name, value…]` array, names in any case) hand them over.
+ */
+export type HeaderInput =
+  Readonly<Record<string, string | readonly string[] | number | undefined>> | readonly string[]
+
+/** What undici's `request({ headers })` and `res.writeHead()` both accept; names in lower case. */
+export type OutgoingHeaders = Record<string, string | string[]>
+
+/** RFC 9110 §7.6.1 connection-specific fields, plus the de-facto ones proxies also strip. */
+const hopByHop = [
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]
+
+/**
+ * Client headers that never reach the upstream (SECURITY.md P1). Credentials are the client's
+ * sub-key; `openai-organization` / `openai-project` would pair a client's org with our key and
+ * earn a 401 that marks a healthy key invalid; `host` and `content-length` are set by undici for
+ * the upstream and the (possibly edited) body; `accept-encoding` is replaced by `identity` so that
+ * usage can be read from the bytes and nothing reaches the client compressed.
+ */
+const droppedRequestHeaders: ReadonlySet<string> = new Set([
+  ...hopByHop,
+  'authorization',
+  'x-api-key',
+  'api-key',
+  'cookie',
+  'expect',
+  'host',
+  'content-length',
+  'accept-encoding',
+  'openai-organization',
+  'openai-project',
+])
+
+/**
+ * Upstream headers that never reach the client. Cookies belong to the upstream's domain, and
+ * `alt-svc` / `strict-transport-security` describe the upstream's origin, not 127.0.0.1.
+ * `access-control-*` are dropped by prefix: CORS on the local listener is ours to decide (L3).
+ */
+const droppedResponseHeaders: ReadonlySet<string> = new Set([
+  ...hopByHop,
+  'set-cookie',
+  'set-cookie2',
+  'alt-svc',
+  'strict-transport-security',
+])
+
+const colon = 58
+
+/**
+ * The headers to send upstream: the client's, minus hop-by-hop, those named in `Connection` and
+ * the never-forwarded ones, plus the upstream key and `accept-encoding: identity`.
+ */
+export function forwardRequestHeaders(input: HeaderInput, upstreamKey: string): OutgoingHeaders {
+  const out = filterHeaders(input, droppedRequestHeaders, false)
+  out['authorization'] = `Bearer ${upstreamKey}`
+  out['accept-encoding'] = 'identity'
+  return out
+}
+
+export interface ResponseHeaderOptions {
+  /** The proxy changes the body (a stripped usage chunk): the upstream `content-length` is wrong. */
+  bodyAltered?: boolean
+}
+
+/**
+ * The headers to send the client. `content-encoding` is kept: we ask for `identity`, so it is
+ * normally absent, and if an upstream compresses anyway the header must travel with the bytes.
+ */
+export function forwardResponseHeaders(
+  input: HeaderInput,
+  options: ResponseHeaderOptions = {},
+): OutgoingHeaders {
+  const out = filterHeaders(input, droppedResponseHeaders, true)
+  if (options.bodyAltered) delete out['content-length']
+  return out
+}
+
+function filterHeaders(
+  input: HeaderInput,
+  dropped: ReadonlySet<string>,
+  dropCors: boolean,
+): OutgoingHeaders {
+  // No prototype: a header named `__proto__` must stay a header, not replace the prototype.
+  const out: OutgoingHeaders = Object.create(null)
+  const named = connectionOptions(input)
+  const keep = (name: string): boolean =>
+    !dropped.has(name) &&
+    name.charCodeAt(0) !== colon &&
+    !(named !== null && named.has(name)) &&
+    !(dropCors && name.startsWith('access-control-'))
+  if (isRaw(input)) {
+    for (let i = 0; i + 1 < input.length; i += 2) {
+      const name = input[i]!.toLowerCase()
+      if (keep(name)) append(out, name, input[i + 1]!)
+    }
+    return out
+  }
+  for (const name in input) {
+    const value = input[name]
+    if (value === undefined) continue
+    const lower = name.toLowerCase()
+    if (!keep(lower)) continue
+    if (typeof value === 'object') for (const item of value) append(out, lower, item)
+    else append(out, lower, String(value))
+  }
+  return out
+}
+
+/** The lower-case field names listed in `Connection`, or null when there is none (the norm). */
+function connectionOptions(input: HeaderInput): Set<string> | null {
+  let named: Set<string> | null = null
+  const add = (value: string) => {
+    for (const token of value.split(',')) {
+      const name = token.trim().toLowerCase()
+      if (name) (named ??= new Set()).add(name)
+    }
+  }
+  if (isRaw(input)) {
+    for (let i = 0; i + 1 < input.length; i += 2) {
+      if (input[i]!.toLowerCase() === 'connection') add(input[i + 1]!)
+    }
+    return named
+  }
+  for (const name in input) {
+    if (name.toLowerCase() !== 'connection') continue
+    const value = input[name]
+    if (typeof value === 'string') add(value)
+    else if (typeof value === 'object') for (const item of value) add(item)
+  }
+  return named
+}
+
+function isRaw(input: HeaderInput): input is readonly string[] {
+  return Array.isArray(input)
+}
+
+function append(out: OutgoingHeaders, name: string, value: string): void {
+  const existing = out[name]
+  if (existing === undefined) out[name] = value
+  else if (typeof existing === 'string') out[name] = [existing, value]
+  else existing.push(value)
+}

@@ -1,0 +1,116 @@
+import { ProxyError } from '../../shared/proxy-errors'
+import { bodyKindOf, multipartBoundary } from './content-type'
+import { readMultipartField } from './multipart-field'
+import { pathOf, routeOf } from './route-path'
+
+/**
+ * Longer names are refused: no real model id comes close, and a bounded name keeps the policy's
+ * glob matching cheap whatever a client sends.
+ */
+export const maxModelNameLength = 256
+
+/** POST routes that OpenAI refuses without a model; refusing them here spares an upstream call. */
+const modelRequired: ReadonlySet<string> = new Set([
+  '/v1/chat/completions',
+  '/v1/completions',
+  '/v1/embeddings',
+  '/v1/audio/transcriptions',
+  '/v1/audio/translations',
+  '/v1/audio/speech',
+  '/v1/fine_tuning/jobs',
+])
+
+const modelsPrefix = '/v1/models/'
+
+export interface RequestModelInput {
+  method: string
+  /** The request target as received (`/v1/chat/completions?x=1`). */
+  path: string
+  contentType: string | undefined
+  body: Buffer
+}
+
+export interface RequestModel {
+  /** The model named by the request, or null when the request names none. */
+  model: string | null
+  /** The parsed body when it is a JSON object, so later steps need not parse it again. */
+  json: Record<string, unknown> | undefined
+}
+
+/** Whether `method path` is a route that cannot be served without a model. */
+export function requiresModel(method: string, path: string): boolean {
+  return method.toUpperCase() === 'POST' && modelRequired.has(routeOf(path))
+}
+
+/**
+ * The model a request uses, read once from its JSON body, its multipart `model` field, or the
+ * path of `/v1/models/{id}`. A `model` is read on every route that carries one (runs, batches of
+ * other endpoints…), so that no route lets a client slip past the sub-key's model policy.
+ *
+ * @throws ProxyError `invalid_request` for a malformed body, a missing model where one is
+ *   required, or a model that is not a string; `unsupported_media_type` for a body the proxy
+ *   cannot read on a route that requires a model.
+ */
+export function readRequestModel(input: RequestModelInput): RequestModel {
+  const pathOnly = pathOf(input.path)
+  if (pathOnly.startsWith(modelsPrefix) && pathOnly.length > modelsPrefix.length) {
+    return {
+      model: checkName(decodePath(pathOnly.slice(modelsPrefix.length)), true),
+      json: undefined,
+    }
+  }
+  const required = requiresModel(input.method, pathOnly)
+  const none = (): RequestModel => ({ model: checkName(undefined, required), json: undefined })
+  if (input.body.length === 0) return none()
+  const kind = bodyKindOf(input.contentType)
+  if (kind === 'multipart') {
+    const boundary = multipartBoundary(input.contentType ?? '')
+    if (boundary === null) {
+      throw new ProxyError('invalid_request', 'multipart/form-data without a valid boundary')
+    }
+    const model = readMultipartField(input.body, boundary, 'model', maxModelNameLength * 4)
+    return { model: checkName(model ?? undefined, required), json: undefined }
+  }
+  if (kind === 'other') {
+    if (!required) return none()
+    throw new ProxyError(
+      'unsupported_media_type',
+      'Send the body as application/json or multipart/form-data',
+    )
+  }
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(input.body.toString('utf8'))
+  } catch {
+    if (kind === 'none' && !required) return none()
+    throw new ProxyError('invalid_request', 'The request body is not valid JSON')
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    if (required) throw new ProxyError('invalid_request', 'The request body must be a JSON object')
+    return none()
+  }
+  const json = parsed as Record<string, unknown>
+  return { model: checkName(json['model'], required), json }
+}
+
+function checkName(value: unknown, required: boolean): string | null {
+  if (value === undefined || value === null || value === '') {
+    if (!required) return null
+    throw new ProxyError('invalid_request', 'You must provide a model parameter', 'model')
+  }
+  if (typeof value !== 'string') {
+    throw new ProxyError('invalid_request', 'model must be a string', 'model')
+  }
+  if (value.length > maxModelNameLength) {
+    throw new ProxyError('invalid_request', 'model is too long', 'model')
+  }
+  return value
+}
+
+function decodePath(segment: string): string {
+  try {
+    return decodeURIComponent(segment)
+  } catch {
+    throw new ProxyError('invalid_request', 'The model id in the path is not valid')
+  }
+}

@@ -1,0 +1,173 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import {
+  forwardRequestHeaders,
+  forwardResponseHeaders,
+} from '../../../../src/core/proxy/header-filter'
+
+const hopByHop = [
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]
+const clientSecrets = ['authorization', 'x-api-key', 'api-key', 'cookie', 'expect']
+const neverUpstream = [
+  ...hopByHop,
+  ...clientSecrets,
+  'host',
+  'content-length',
+  'accept-encoding',
+  'openai-organization',
+  'openai-project',
+]
+const neverToClient = [...hopByHop, 'set-cookie']
+
+const randomCase = (name: string) =>
+  fc
+    .array(fc.boolean(), { minLength: name.length, maxLength: name.length })
+    .map((upper) => [...name].map((c, i) => (upper[i] ? c.toUpperCase() : c)).join(''))
+const token = fc.stringMatching(/^[a-z][a-z0-9-]{0,15}$/)
+const value = fc.stringMatching(/^[ -~]{0,30}$/)
+const headerName = fc.oneof(
+  fc.constantFrom(...neverUpstream, ...neverToClient).chain(randomCase),
+  token,
+)
+const rawHeaders = fc
+  .tuple(
+    fc.array(fc.tuple(headerName, value), { maxLength: 20 }),
+    fc.array(token, { maxLength: 4 }),
+  )
+  .map(([pairs, named]) => {
+    const raw = pairs.flat()
+    if (named.length > 0) raw.push('Connection', named.join(', '))
+    return { raw, named }
+  })
+
+describe('forwardRequestHeaders', () => {
+  it('drops hop-by-hop, Connection-named and client credential headers, and injects the key', () => {
+    const out = forwardRequestHeaders(
+      {
+        host: '127.0.0.1:8327',
+        connection: 'keep-alive, X-Private',
+        'x-private': 'secret',
+        'keep-alive': 'timeout=5',
+        authorization: 'Bearer sk-kp-client',
+        'x-api-key': 'sk-kp-client',
+        'api-key': 'sk-kp-client',
+        cookie: 'session=1',
+        expect: '100-continue',
+        'content-length': '12',
+        'accept-encoding': 'gzip, br',
+        'transfer-encoding': 'chunked',
+        'openai-organization': 'org-client',
+        'content-type': 'application/json',
+        'user-agent': 'OpenAI/JS 5.0',
+        'x-stainless-retry-count': '0',
+      },
+      'sk-upstream',
+    )
+    expect(out).toEqual({
+      'content-type': 'application/json',
+      'user-agent': 'OpenAI/JS 5.0',
+      'x-stainless-retry-count': '0',
+      authorization: 'Bearer sk-upstream',
+      'accept-encoding': 'identity',
+    })
+  })
+
+  it('reads raw header arrays in any case and keeps repeated headers in order', () => {
+    const out = forwardRequestHeaders(
+      ['Authorization', 'Bearer x', 'X-Tag', 'a', 'x-tag', 'b', 'Content-Type', 'text/plain'],
+      'k',
+    )
+    expect(out['x-tag']).toEqual(['a', 'b'])
+    expect(out['content-type']).toBe('text/plain')
+    expect(out['authorization']).toBe('Bearer k')
+  })
+
+  it('treats a header named __proto__ as data, never as the prototype', () => {
+    const out = forwardRequestHeaders(['__proto__', 'x'], 'k')
+    expect(Object.keys(out)).toContain('__proto__')
+    expect(Object.getPrototypeOf(out)).toBeNull()
+  })
+
+  it('property: no credential, cookie or hop-by-hop header ever passes', () => {
+    fc.assert(
+      fc.property(rawHeaders, ({ raw, named }) => {
+        const out = forwardRequestHeaders(raw, 'sk-upstream')
+        for (const name of Object.keys(out)) {
+          expect(name).toBe(name.toLowerCase())
+          if (name === 'authorization') continue
+          if (name === 'accept-encoding') continue
+          expect(neverUpstream).not.toContain(name)
+          expect(named).not.toContain(name)
+        }
+        expect(out['authorization']).toBe('Bearer sk-upstream')
+        expect(out['accept-encoding']).toBe('identity')
+        for (let i = 0; i < raw.length; i += 2) {
+          const name = raw[i]!.toLowerCase()
+          if (!neverUpstream.includes(name) && !named.includes(name) && name !== 'connection') {
+            expect(out[name]).toBeDefined()
+          }
+        }
+      }),
+    )
+  })
+})
+
+describe('forwardResponseHeaders', () => {
+  const upstream = {
+    'content-type': 'text/event-stream',
+    'content-length': '120',
+    'set-cookie': ['__cf_bm=1; path=/', '_cfuvid=2'],
+    'transfer-encoding': 'chunked',
+    connection: 'keep-alive',
+    'keep-alive': 'timeout=5',
+    'access-control-allow-origin': '*',
+    'alt-svc': 'h3=":443"',
+    'x-ratelimit-remaining-requests': '99',
+    'x-request-id': 'req_1',
+    'openai-processing-ms': 7,
+  }
+
+  it('drops cookies, hop-by-hop and CORS headers and keeps the rest', () => {
+    expect(forwardResponseHeaders(upstream)).toEqual({
+      'content-type': 'text/event-stream',
+      'content-length': '120',
+      'x-ratelimit-remaining-requests': '99',
+      'x-request-id': 'req_1',
+      'openai-processing-ms': '7',
+    })
+  })
+
+  it('drops content-length when the proxy alters the body', () => {
+    expect(forwardResponseHeaders(upstream, { bodyAltered: true })['content-length']).toBe(
+      undefined,
+    )
+  })
+
+  it('keeps content-encoding, which describes the bytes it passes through', () => {
+    expect(forwardResponseHeaders({ 'content-encoding': 'gzip' })).toEqual({
+      'content-encoding': 'gzip',
+    })
+  })
+
+  it('property: no cookie, hop-by-hop or Connection-named header ever passes', () => {
+    fc.assert(
+      fc.property(rawHeaders, ({ raw, named }) => {
+        const out = forwardResponseHeaders(raw)
+        for (const name of Object.keys(out)) {
+          expect(neverToClient).not.toContain(name)
+          expect(named).not.toContain(name)
+          expect(name.startsWith('access-control-')).toBe(false)
+        }
+      }),
+    )
+  })
+})
