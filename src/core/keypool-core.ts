@@ -1,16 +1,37 @@
 import path from 'node:path'
+import { subKeyHandlers } from './handlers/sub-key-handlers'
+import { SubKeyRepository } from './store/sub-key-repository'
+import { SubKeyService } from './sub-keys/sub-key-service'
 import { systemClock, type Clock } from './clock'
 import { EventBus } from './events/event-bus'
+import { keyHandlers } from './handlers/key-handlers'
 import { providerHandlers } from './handlers/provider-handlers'
 import { settingsHandlers } from './handlers/settings-handlers'
 import { LocalServer } from './http/local-server'
 import type { Logger } from './logger'
 import { OperationRouter, type OperationHandlers } from './router/operation-router'
+import { loadOrCreateDataKey } from './secrets/data-key'
+import { KeyCipher } from './secrets/key-cipher'
+import { KeyFileWrapper } from './secrets/key-file-wrapper'
+import { ParallelSealer } from './secrets/parallel-sealer'
+import type { KeyWrapper, KeyWrapperDescription } from './secrets/key-wrapper'
+import { KeyService } from './services/key-service'
+import { KeyStateService } from './services/key-state-service'
 import { ProviderService } from './services/provider-service'
 import { SettingsService } from './services/settings-service'
 import { closeDatabase, openDatabase, type Database } from './store/database'
+import { KeyRepository } from './store/key-repository'
+import { KeyTransitionRepository } from './store/key-transition-repository'
 import { ProviderRepository } from './store/provider-repository'
+import { SecretsMetaRepository } from './store/secrets-meta-repository'
 import { SettingsRepository } from './store/settings-repository'
+import { validationHandlers } from './handlers/validation-handlers'
+import { ValidationScheduler } from './validation/validation-scheduler'
+import { ValidationService } from './validation/validation-service'
+// Proxy request path (issue 4)
+import { ProxyHandler } from './proxy/proxy-handler'
+import { KeyRouter } from './routing/key-router'
+import { UsageBatchWriter } from './routing/usage-batch-writer'
 
 export const DATABASE_FILE_NAME = 'keypool.db'
 
@@ -19,6 +40,11 @@ export interface KeyPoolCoreOptions {
   dataDir: string
   logger: Logger
   clock?: Clock
+  /**
+   * Protects the data key that encrypts upstream keys: Electron `safeStorage` on the desktop, a
+   * key file or a passphrase headless. Defaults to a key file in `dataDir` (with a warning).
+   */
+  keyWrapper?: KeyWrapper
 }
 
 /**
@@ -29,14 +55,32 @@ export class KeyPoolCore {
   readonly events: EventBus
   readonly settings: SettingsService
   readonly providers: ProviderService
+  readonly keys: KeyService
+  readonly keyStates: KeyStateService
+  /** Seals large key batches on worker threads. */
+  private readonly sealer: ParallelSealer
+  readonly subKeys: SubKeyService
+  /** Checks keys against their upstream (SPEC §2.3): on add, on demand, on a schedule. */
+  readonly validation: ValidationService
+  readonly validationScheduler: ValidationScheduler
+  /** How upstream keys are protected at rest, for the settings page. */
+  readonly keyProtection: KeyWrapperDescription
   readonly router: OperationRouter
   readonly server: LocalServer
+  // Proxy request path (issue 4)
+  /** Counters of keys and sub-keys, written in batches off the hot path. */
+  readonly usage: UsageBatchWriter
+  /** The in-memory key pool the proxy chooses from. */
+  readonly routing: KeyRouter
+  /** `ANY /v1/*`. */
+  readonly proxy: ProxyHandler
   private closed = false
 
   private constructor(
     readonly database: Database,
     readonly logger: Logger,
     readonly clock: Clock,
+    keyWrapper: KeyWrapper,
   ) {
     this.events = new EventBus((error) =>
       logger.error('event listener failed', { error: String(error) }),
@@ -45,20 +89,108 @@ export class KeyPoolCore {
     this.providers = new ProviderService(new ProviderRepository(database), this.events, clock)
     this.providers.ensureDefault()
 
+    this.keyProtection = keyWrapper.describe()
+    if (this.keyProtection.warning) logger.warn(this.keyProtection.warning)
+    const dataKey = loadOrCreateDataKey(
+      new SecretsMetaRepository(database),
+      keyWrapper,
+      clock.now(),
+    )
+    const cipher = new KeyCipher(dataKey)
+    dataKey.fill(0)
+    this.sealer = new ParallelSealer(cipher)
+    const keyRepository = new KeyRepository(database)
+    const history = new KeyTransitionRepository(database)
+    this.keyStates = new KeyStateService(keyRepository, history, this.events, clock)
+    this.keys = new KeyService({
+      keys: keyRepository,
+      history,
+      states: this.keyStates,
+      providers: this.providers,
+      cipher,
+      sealer: this.sealer,
+      events: this.events,
+      clock,
+      onAdded: (ids) => this.validation.keysAdded(ids),
+    })
+    this.validation = new ValidationService({
+      keys: keyRepository,
+      secrets: this.keys,
+      states: this.keyStates,
+      providers: this.providers,
+      settings: this.settings,
+      events: this.events,
+      clock,
+      logger,
+    })
+    this.validationScheduler = new ValidationScheduler(
+      this.validation,
+      this.settings,
+      this.events,
+      logger,
+    )
+
+    this.subKeys = new SubKeyService(new SubKeyRepository(database), this.events, clock)
+
     const handlers: OperationHandlers = {
       ...settingsHandlers(this.settings),
       ...providerHandlers(this.providers),
+      ...keyHandlers(this.keys),
+      ...validationHandlers(this.validation),
+      ...subKeyHandlers(this.subKeys),
     }
     this.router = new OperationRouter(handlers, logger)
     this.server = new LocalServer({
       logger,
       guardSettings: () => this.settings.get().proxy,
     })
+    this.validationScheduler.start()
+
+    // Proxy request path (issue 4)
+    this.usage = new UsageBatchWriter(
+      {
+        transaction: (work) => database.transaction(work)(),
+        writeKeys: (deltas) => this.keys.recordUsage(deltas),
+        writeSubKeys: (deltas) => this.subKeys.recordUsage(deltas),
+      },
+      { logger },
+    )
+    this.routing = new KeyRouter({
+      keys: this.keys,
+      states: this.keyStates,
+      providers: () => this.providers.list(),
+      settings: () => this.settings.get(),
+      events: this.events,
+      clock,
+      logger,
+      usage: this.usage,
+    })
+    this.routing.start()
+    this.proxy = new ProxyHandler({
+      subKeys: this.subKeys,
+      router: this.routing,
+      usage: this.usage,
+      settings: () => this.settings.get(),
+      events: this.events,
+      clock,
+      logger,
+    })
+    this.server.mount('/v1', this.proxy.handle)
   }
 
   static open(options: KeyPoolCoreOptions): KeyPoolCore {
     const database = openDatabase(path.join(options.dataDir, DATABASE_FILE_NAME))
-    return new KeyPoolCore(database, options.logger, options.clock ?? systemClock)
+    try {
+      return new KeyPoolCore(
+        database,
+        options.logger,
+        options.clock ?? systemClock,
+        options.keyWrapper ?? new KeyFileWrapper(options.dataDir),
+      )
+    } catch (error) {
+      database.close()
+      throw error
+    }
   }
 
   /** Starts the listener on the configured (or given) address. */
@@ -76,7 +208,14 @@ export class KeyPoolCore {
   async close(deadlineMs = 10_000): Promise<void> {
     if (this.closed) return
     this.closed = true
+    this.validationScheduler.stop()
+    await this.validation.close()
     await this.server.close(deadlineMs)
+    // Proxy request path (issue 4): cut what the deadline left, then write the last counters.
+    await this.proxy.close()
+    this.routing.stop()
+    this.usage.stop()
+    await this.sealer.close()
     closeDatabase(this.database)
   }
 }

@@ -3,6 +3,8 @@ import { fileURLToPath } from 'node:url'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { KeyPoolCore } from '../core/keypool-core'
 import type { Logger } from '../core/logger'
+import { defaultKeyWrapper } from '../core/secrets/default-key-wrapper'
+import type { KeyWrapper } from '../core/secrets/key-wrapper'
 import { systemClock, type Clock } from '../core/clock'
 import { AdminGate } from './admin-gate'
 import { AdminTokenVerifier, loadOrCreateAdminToken, type AdminTokenSource } from './admin-token'
@@ -21,6 +23,10 @@ export interface HeadlessOptions {
   port?: number
   host?: string
   adminToken?: string
+  /** From KEYPOOL_PASSPHRASE: protects upstream keys instead of the key file. */
+  passphrase?: string
+  /** Overrides the passphrase / key-file choice (tests). */
+  keyWrapper?: KeyWrapper
   logger: Logger
   clock?: Clock
   /** The built web UI; defaults to `out/renderer` next to the built server. */
@@ -53,7 +59,9 @@ export async function startHeadless(options: HeadlessOptions): Promise<HeadlessS
   let core: KeyPoolCore | undefined
   try {
     const adminToken = loadOrCreateAdminToken(dataDir, options.adminToken)
-    core = KeyPoolCore.open({ dataDir, logger: options.logger, clock: options.clock })
+    // No OS keychain here: a passphrase when given, else a key file; the core logs the warning.
+    const keyWrapper = options.keyWrapper ?? defaultKeyWrapper(dataDir, options.passphrase)
+    core = KeyPoolCore.open({ dataDir, logger: options.logger, clock: options.clock, keyWrapper })
     const host = options.host ?? core.settings.get().proxy.host
     if (!isLoopbackHost(host)) {
       options.logger.warn(

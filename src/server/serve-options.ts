@@ -8,6 +8,8 @@ export interface ServeOptions {
   /** Overrides the stored bind address for this run. */
   host?: string
   adminToken?: string
+  /** Protects upstream keys at rest instead of the key file in the data folder. */
+  passphrase?: string
   help: boolean
 }
 
@@ -22,7 +24,10 @@ Options:
   -h, --help         show this help
 
 The admin token comes from KEYPOOL_ADMIN_TOKEN, or is generated on first run, stored in
-<data-dir>/admin-token (mode 0600) and printed once.`
+<data-dir>/admin-token (mode 0600) and printed once.
+
+Upstream keys are encrypted at rest. Their data key is protected by KEYPOOL_PASSPHRASE when it
+is set, otherwise by a key file, <data-dir>/master.key (mode 0600).`
 
 /** Flags win over environment variables, which win over defaults. Throws on bad values. */
 export function parseServeOptions(
@@ -47,6 +52,7 @@ export function parseServeOptions(
     ...(port !== undefined && port !== '' && { port: parsePort(port) }),
     ...(host !== undefined && host !== '' && { host }),
     ...(env.KEYPOOL_ADMIN_TOKEN && { adminToken: env.KEYPOOL_ADMIN_TOKEN }),
+    ...(env.KEYPOOL_PASSPHRASE && { passphrase: env.KEYPOOL_PASSPHRASE }),
     help: values.help ?? false,
   }
 }

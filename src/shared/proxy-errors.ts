@@ -56,6 +56,11 @@ export const proxyErrors = {
     message: 'The proxy is handling too many requests; retry shortly',
   },
   forbidden: { status: 403, type: 'invalid_request_error', message: 'Forbidden' },
+  internal_error: {
+    status: 500,
+    type: 'server_error',
+    message: 'The proxy failed to handle this request',
+  },
 } as const satisfies Record<string, { status: number; type: string; message: string }>
 
 export type ProxyErrorCode = keyof typeof proxyErrors

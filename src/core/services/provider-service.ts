@@ -63,6 +63,8 @@ export class ProviderService {
     }
     const deleted = this.repository.remove(id)
     this.changed()
+    // Its keys went with it (ON DELETE CASCADE).
+    this.events.emit('keys.changed', {})
     return { deleted }
   }
 

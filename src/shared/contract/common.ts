@@ -9,3 +9,11 @@ export const emptyInputSchema = z.strictObject({}).optional().default({})
 export const isoDateTimeSchema = z.iso.datetime({ offset: true })
 
 export const deletedSchema = z.object({ deleted: z.number().int().nonnegative() })
+
+/**
+ * A query-string field: an empty value (`?status=`) means "not given", as browsers and forms
+ * send it, instead of failing validation.
+ */
+export function queryParam<T extends z.ZodType>(schema: T) {
+  return z.preprocess((value) => (value === '' ? undefined : value), schema)
+}

@@ -1,6 +1,9 @@
 import { z } from 'zod'
+import { isoDateTimeSchema } from './common'
+import { keyStateSchema } from './keys'
 import { providerSchema } from './providers'
 import { settingsSchema } from './settings'
+import { validationProgressSchema } from './validation'
 
 /**
  * Events pushed from the core to the UI, over IPC (desktop) or server-sent events (headless).
@@ -9,6 +12,24 @@ import { settingsSchema } from './settings'
 export const events = {
   'settings.changed': settingsSchema,
   'providers.changed': z.array(providerSchema),
+  /**
+   * Keys were added, edited, deleted or changed state. `ids` names them; without `ids` anything
+   * may have changed (a large batch, a provider deleted with its keys): reload.
+   */
+  'keys.changed': z.object({ ids: z.array(z.number().int()).optional() }),
+  /** Sub-keys were issued, edited or deleted. */
+  'subKeys.changed': z.object({ ids: z.array(z.number().int()) }),
+  /** One recorded state transition (batches of many report only `keys.changed`). */
+  'key.stateChanged': z.object({
+    id: z.number().int(),
+    providerId: z.number().int(),
+    from: keyStateSchema,
+    to: keyStateSchema,
+    reason: z.string(),
+    cooldownUntil: isoDateTimeSchema.nullable(),
+  }),
+  /** A validation run's progress: at most ~4 per second, and always a last one with `finished`. */
+  'validation.progress': validationProgressSchema,
 }
 
 export type Events = typeof events

@@ -1,11 +1,17 @@
 import type { z } from 'zod'
+import { keyOperations } from './keys'
 import { providerOperations } from './providers'
 import { settingsOperations } from './settings'
+import { subKeyOperations } from './sub-keys'
+import { validationOperations } from './validation'
 
 /** Every management operation of KeyPool, by name. Both transports are generated from this. */
 export const contract = {
   ...settingsOperations,
   ...providerOperations,
+  ...keyOperations,
+  ...validationOperations,
+  ...subKeyOperations,
 }
 
 export type Contract = typeof contract
@@ -26,4 +32,7 @@ export * from './operation'
 export * from './common'
 export * from './settings'
 export * from './providers'
+export * from './sub-keys'
+export * from './keys'
+export * from './validation'
 export * from './events'

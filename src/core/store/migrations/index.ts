@@ -1,5 +1,11 @@
 import type { Migration } from '../migration'
 import { initialMigration } from './001-initial'
+import { upstreamKeysMigration } from './002-upstream-keys'
+import { subKeysMigration } from './003-sub-keys'
 
 /** Every schema migration in order. Append only: a shipped migration never changes. */
-export const migrations: readonly Migration[] = [initialMigration]
+export const migrations: readonly Migration[] = [
+  initialMigration,
+  upstreamKeysMigration,
+  subKeysMigration,
+]

@@ -29,6 +29,7 @@ describe('proxy errors', () => {
       unsupported_media_type: 415,
       too_many_requests: 503,
       forbidden: 403,
+      internal_error: 500,
     })
   })
 

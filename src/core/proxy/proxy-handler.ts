@@ -1,0 +1,151 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Settings } from '../../shared/contract/settings'
+import { ProxyError } from '../../shared/proxy-errors'
+import type { Clock } from '../clock'
+import type { EventBus } from '../events/event-bus'
+import type { Logger } from '../logger'
+import type { KeyRouter } from '../routing/key-router'
+import type { UsageBatchWriter } from '../routing/usage-batch-writer'
+import { RpmLimiter } from '../sub-keys/rpm-limiter'
+import { admitModelAndRate, admitSubKey } from '../sub-keys/sub-key-admission'
+import type { SubKeyEntry } from '../sub-keys/sub-key-directory'
+import type { SubKeyService } from '../sub-keys/sub-key-service'
+import { bodyLimitFor, checkDeclaredLength, readBodyWithLimit } from './body-limit'
+import { InFlightRequests } from './in-flight-requests'
+import { readRequestModel } from './request-model'
+import { sendProxyError } from './send-proxy-error'
+import { requestStreamUsage } from './stream-options'
+import { UpstreamDispatcher } from './upstream-dispatcher'
+import { UpstreamForwarder } from './upstream-forwarder'
+
+export interface ProxyHandlerDependencies {
+  subKeys: SubKeyService
+  router: KeyRouter
+  usage: UsageBatchWriter
+  settings: () => Settings
+  events: EventBus
+  clock: Clock
+  logger: Logger
+}
+
+/**
+ * `ANY /v1/*` (SPEC §4). Everything that can refuse a request does so before any upstream call,
+ * cheapest first: the sub-key and its status, the concurrency cap, the body (size limit, P2),
+ * the model and its policy, the RPM limit, then the one atomic reservation (D4). A reservation
+ * is refunded only when nothing of an upstream answer reached the client.
+ */
+export class ProxyHandler {
+  readonly inFlight = new InFlightRequests()
+  private readonly rpm: RpmLimiter
+  private readonly dispatcher: UpstreamDispatcher
+  private readonly forwarder: UpstreamForwarder
+  private readonly unsubscribe: () => void
+
+  constructor(private readonly deps: ProxyHandlerDependencies) {
+    this.rpm = new RpmLimiter(deps.clock)
+    this.dispatcher = new UpstreamDispatcher({
+      connectTimeoutMs: deps.settings().proxy.connectTimeoutMs,
+    })
+    this.forwarder = new UpstreamForwarder({
+      router: deps.router,
+      dispatcher: this.dispatcher,
+      settings: deps.settings,
+      clock: deps.clock,
+      logger: deps.logger,
+    })
+    this.unsubscribe = deps.events.on('settings.changed', (settings) =>
+      this.dispatcher.setConnectTimeout(settings.proxy.connectTimeoutMs),
+    )
+  }
+
+  /** The route handler to mount at `/v1`. */
+  readonly handle = (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    let entry: SubKeyEntry
+    try {
+      entry = admitSubKey(req.headers, this.deps.subKeys.directory, this.deps.clock.now())
+      if (this.inFlight.size >= this.deps.settings().proxy.maxConcurrentRequests) {
+        throw new ProxyError('too_many_requests', undefined, null, 1)
+      }
+    } catch (error) {
+      sendProxyError(res, error, { closeConnection: true })
+      return Promise.resolve()
+    }
+    const controller = new AbortController()
+    const socket = req.socket
+    res.once('close', () => {
+      if (res.writableFinished) return
+      controller.abort()
+      // An unfinished exchange leaves the connection unusable; a half-open socket left behind
+      // would also hold the listener's drain at stop (P9).
+      socket.destroy()
+    })
+    return this.inFlight.run(controller, () => this.serve(req, res, entry, controller.signal))
+  }
+
+  /** Cuts every request still under way and closes the upstream connections (P9). */
+  async close(settleMs = 2_000): Promise<void> {
+    this.unsubscribe()
+    this.inFlight.abortAll()
+    await this.inFlight.settled(settleMs)
+    await this.dispatcher.destroy()
+  }
+
+  private async serve(
+    req: IncomingMessage,
+    res: ServerResponse,
+    entry: SubKeyEntry,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const id = entry.record.id
+    let bodyRead = false
+    let reserved = false
+    let delivered = false
+    try {
+      const proxy = this.deps.settings().proxy
+      const contentType = req.headers['content-type']
+      const limit = bodyLimitFor(contentType, proxy)
+      checkDeclaredLength(req.headers, limit)
+      const body = await readBodyWithLimit(req, limit)
+      bodyRead = true
+      const method = (req.method ?? 'GET').toUpperCase()
+      const target = req.url ?? '/v1'
+      const { model, json } = readRequestModel({ method, path: target, contentType, body })
+      admitModelAndRate(entry, model, this.rpm)
+      if (entry.record.maxRequests !== null) {
+        if (!this.deps.subKeys.reserve(id)) throw new ProxyError('sub_key_exhausted')
+        reserved = true
+      }
+      const edit = requestStreamUsage(method, target, body, json)
+      const result = await this.forwarder.forward({
+        res,
+        method,
+        target,
+        headers: req.headers,
+        body: edit.body,
+        model,
+        stripUsageChunk: edit.stripUsageChunk,
+        providerId: entry.record.providerId,
+        models: entry.models,
+        signal,
+      })
+      delivered = result.delivered
+      if (delivered) this.countUsage(id, result.usage?.totalTokens ?? 0)
+    } catch (error) {
+      if (!(error instanceof ProxyError)) {
+        this.deps.logger.error('proxy request failed', {
+          subKeyId: id,
+          error: error instanceof Error ? error.name : 'unknown',
+        })
+      }
+      if (!signal.aborted) sendProxyError(res, error, { closeConnection: !bodyRead })
+    } finally {
+      if (reserved && !delivered) this.deps.subKeys.refund(id)
+    }
+  }
+
+  private countUsage(subKeyId: number, tokens: number): void {
+    const now = this.deps.clock.now()
+    this.deps.subKeys.noteUsage(subKeyId, tokens, now)
+    this.deps.usage.addSubKey({ id: subKeyId, requests: 1, tokens, lastUsedAt: now })
+  }
+}

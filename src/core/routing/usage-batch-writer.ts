@@ -1,0 +1,119 @@
+import type { Logger } from '../logger'
+import type { KeyUsageDelta } from '../store/key-repository'
+
+/** What one proxied request adds to a sub-key's counters. */
+export interface SubKeyUsageDelta {
+  id: number
+  requests: number
+  tokens: number
+  lastUsedAt: number
+}
+
+/** What one upstream attempt adds to a key's counters (the failure streak is absolute). */
+export type KeyUsageIncrement = Omit<KeyUsageDelta, 'id'>
+
+export interface UsageBatchSinks {
+  /** Runs the flush in one transaction. */
+  transaction: (work: () => void) => void
+  writeKeys: (deltas: readonly KeyUsageDelta[]) => void
+  writeSubKeys: (deltas: readonly SubKeyUsageDelta[]) => void
+}
+
+export interface UsageBatchOptions {
+  intervalMs?: number
+  /** A flush is due at once when this many rows are pending. */
+  maxRows?: number
+  logger: Logger
+}
+
+/**
+ * Accumulates per-key and per-sub-key counters in memory and writes them in one transaction
+ * every `intervalMs` or `maxRows` rows (ARCHITECTURE "The hot path": never a synchronous SQLite
+ * call per request beyond the quota reservation). Rows for the same id merge while pending.
+ */
+export class UsageBatchWriter {
+  private keys = new Map<number, KeyUsageDelta>()
+  private subKeys = new Map<number, SubKeyUsageDelta>()
+  private timer: NodeJS.Timeout | undefined
+  private stopped = false
+  private readonly intervalMs: number
+  private readonly maxRows: number
+
+  constructor(
+    private readonly sinks: UsageBatchSinks,
+    private readonly options: UsageBatchOptions,
+  ) {
+    this.intervalMs = options.intervalMs ?? 200
+    this.maxRows = options.maxRows ?? 1_000
+  }
+
+  addKey(id: number, delta: KeyUsageIncrement): void {
+    const pending = this.keys.get(id)
+    if (!pending) this.keys.set(id, { id, ...delta })
+    else {
+      pending.requests += delta.requests
+      pending.successes += delta.successes
+      pending.failures += delta.failures
+      pending.tokens += delta.tokens
+      pending.consecutiveFailures = delta.consecutiveFailures
+      pending.lastUsedAt = Math.max(pending.lastUsedAt, delta.lastUsedAt)
+      if (delta.lastError) pending.lastError = delta.lastError
+    }
+    this.schedule()
+  }
+
+  addSubKey(delta: SubKeyUsageDelta): void {
+    const pending = this.subKeys.get(delta.id)
+    if (!pending) this.subKeys.set(delta.id, { ...delta })
+    else {
+      pending.requests += delta.requests
+      pending.tokens += delta.tokens
+      pending.lastUsedAt = Math.max(pending.lastUsedAt, delta.lastUsedAt)
+    }
+    this.schedule()
+  }
+
+  /** Rows waiting for the next flush. */
+  get pending(): number {
+    return this.keys.size + this.subKeys.size
+  }
+
+  /** Writes everything pending now. A failed write is logged and its rows dropped, not retried. */
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer)
+    this.timer = undefined
+    if (this.pending === 0) return
+    const keys = [...this.keys.values()]
+    const subKeys = [...this.subKeys.values()]
+    this.keys = new Map()
+    this.subKeys = new Map()
+    try {
+      this.sinks.transaction(() => {
+        if (keys.length > 0) this.sinks.writeKeys(keys)
+        if (subKeys.length > 0) this.sinks.writeSubKeys(subKeys)
+      })
+    } catch (error) {
+      this.options.logger.error('usage counters could not be written', {
+        keys: keys.length,
+        subKeys: subKeys.length,
+        error: error instanceof Error ? error.message : String(error),
+      })
+    }
+  }
+
+  /** Final flush before the database closes; later additions are written at once. */
+  stop(): void {
+    this.stopped = true
+    this.flush()
+  }
+
+  private schedule(): void {
+    if (this.stopped || this.pending >= this.maxRows) {
+      this.flush()
+      return
+    }
+    if (this.timer) return
+    this.timer = setTimeout(() => this.flush(), this.intervalMs)
+    this.timer.unref()
+  }
+}

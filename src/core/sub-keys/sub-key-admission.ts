@@ -1,0 +1,46 @@
+import type { IncomingHttpHeaders } from 'node:http'
+import { ProxyError } from '../../shared/proxy-errors'
+import type { RpmLimiter } from './rpm-limiter'
+import type { SubKeyDirectory, SubKeyEntry } from './sub-key-directory'
+import { extractClientKey } from './sub-key-secret'
+import { admissionError } from './sub-key-status'
+
+/**
+ * The sub-key a request presents, if it is known and may be used now (SPEC §3): memory only.
+ * Unknown and absent keys get the same answer, so the proxy does not tell which secrets exist.
+ *
+ * @throws ProxyError `invalid_sub_key`, `sub_key_disabled`, `sub_key_expired`,
+ *   `sub_key_exhausted` or `token_budget_exhausted`
+ */
+export function admitSubKey(
+  headers: IncomingHttpHeaders,
+  directory: SubKeyDirectory,
+  now: number,
+): SubKeyEntry {
+  const secret = extractClientKey(headers)
+  const entry = secret === null ? undefined : directory.authenticate(secret)
+  if (!entry) throw new ProxyError('invalid_sub_key')
+  const refusal = admissionError(entry.record, now)
+  if (refusal !== null) throw new ProxyError(refusal)
+  return entry
+}
+
+/**
+ * The checks that need the request's model, in the order a client can act on them: the model
+ * policy, then the requests-per-minute limit (a refused model does not use up the minute).
+ *
+ * @throws ProxyError `model_not_allowed`, or `rate_limited` with `retryAfterSeconds`
+ */
+export function admitModelAndRate(entry: SubKeyEntry, model: string | null, rpm: RpmLimiter): void {
+  if (model !== null && !entry.models.allows(model)) {
+    throw new ProxyError(
+      'model_not_allowed',
+      `This sub-key may not use the model ${model}`,
+      'model',
+    )
+  }
+  const decision = rpm.tryAcquire(entry.record.id, entry.record.rpm)
+  if (!decision.allowed) {
+    throw new ProxyError('rate_limited', undefined, null, decision.retryAfterSeconds)
+  }
+}

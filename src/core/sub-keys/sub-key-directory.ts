@@ -1,0 +1,57 @@
+import type { SubKeyRecord } from '../store/sub-key-repository'
+import { compileModelPolicy, type ModelMatcher } from './model-policy'
+import { hashSubKey, secretsEqual } from './sub-key-secret'
+
+/** What the proxy knows about a sub-key without touching the database. */
+export interface SubKeyEntry {
+  record: SubKeyRecord
+  models: ModelMatcher
+}
+
+/**
+ * The in-memory map from secret hash to sub-key that the proxy authenticates against: one
+ * SHA-256 and one map lookup per request. Kept in step by SubKeyService on every change.
+ */
+export class SubKeyDirectory {
+  private readonly byHash = new Map<string, SubKeyEntry>()
+  private readonly hashById = new Map<number, string>()
+
+  load(records: readonly SubKeyRecord[]): void {
+    this.byHash.clear()
+    this.hashById.clear()
+    for (const record of records) this.upsert(record)
+  }
+
+  upsert(record: SubKeyRecord): void {
+    const previousHash = this.hashById.get(record.id)
+    if (previousHash !== undefined) this.byHash.delete(previousHash)
+    this.byHash.set(record.secretHash, {
+      record,
+      models: compileModelPolicy({
+        allowModels: record.allowModels,
+        denyModels: record.denyModels,
+      }),
+    })
+    this.hashById.set(record.id, record.secretHash)
+  }
+
+  remove(id: number): void {
+    const hash = this.hashById.get(id)
+    if (hash === undefined) return
+    this.byHash.delete(hash)
+    this.hashById.delete(id)
+  }
+
+  /** The sub-key a presented secret belongs to, compared in constant time after hashing (S4). */
+  authenticate(secret: string): SubKeyEntry | undefined {
+    const hash = hashSubKey(secret)
+    const entry = this.byHash.get(hash)
+    if (!entry || !secretsEqual(hash, entry.record.secretHash)) return undefined
+    return entry
+  }
+
+  get(id: number): SubKeyEntry | undefined {
+    const hash = this.hashById.get(id)
+    return hash === undefined ? undefined : this.byHash.get(hash)
+  }
+}

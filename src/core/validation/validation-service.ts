@@ -1,0 +1,269 @@
+import { randomUUID } from 'node:crypto'
+import type { ValidationProgress, ValidationScope } from '../../shared/contract/validation'
+import type { KeyState } from '../../shared/key-state'
+import type { Clock } from '../clock'
+import { AppError } from '../errors'
+import type { EventBus } from '../events/event-bus'
+import type { Logger } from '../logger'
+import { decideKeyState } from '../pool/key-state-machine'
+import { CHANGED_IDS_LIMIT, type KeyStateService } from '../services/key-state-service'
+import type { ProviderService } from '../services/provider-service'
+import type { SettingsService } from '../services/settings-service'
+import type { KeyRepository } from '../store/key-repository'
+import { CoalescingEmitter } from './coalescing-emitter'
+import { ValidationProbe, type ProbeResult } from './validation-probe'
+import { ValidationRun } from './validation-run'
+import { validationResult, type ValidationResult } from './validation-tally'
+
+export interface ValidationServiceDependencies {
+  keys: Pick<KeyRepository, 'status' | 'statuses' | 'inStates' | 'setModels'>
+  /** The one way to a key's secret (decrypts; throws when the stored ciphertext was altered). */
+  secrets: { readSecret(id: number): string | undefined }
+  states: Pick<KeyStateService, 'transition'>
+  providers: Pick<ProviderService, 'get'>
+  settings: Pick<SettingsService, 'get'>
+  events: EventBus
+  clock: Clock
+  logger: Logger
+  probe?: ValidationProbe
+  /** Minimum time between two progress events of a run. Default 250 ms (≈ 4 per second). */
+  progressIntervalMs?: number
+}
+
+/** Why a run was started; only logged. */
+export type ValidationTrigger = 'request' | 'add' | 'schedule'
+
+export interface ValidationStart {
+  runId: string
+  total: number
+  joined: boolean
+}
+
+/** `invalid` = the dead keys; `all` skips `disabled` (only the user revives those). */
+const scopeStates: Record<'invalid' | 'all', KeyState[]> = {
+  invalid: ['invalid', 'exhausted'],
+  all: ['active', 'cooling', 'exhausted', 'invalid'],
+}
+
+/**
+ * Validation (SPEC §2.3): checks keys against their upstream in the background and applies what
+ * it learns through the state machine, as `source: 'validation'` events, so a 401 is `invalid`,
+ * a quota 429 `exhausted`, a rate-limit 429 `cooling` and a 5xx or no answer changes nothing.
+ * A 200 revives a dead key and stores its model list (the pool's capability map).
+ *
+ * One run at a time: a request while a run is going joins it (its keys are queued into the
+ * running run, already queued ones are not checked twice) and gets the running run's id. So
+ * keys added during a long run, or a scheduled re-check, never start a second pool of workers.
+ *
+ * Validation traffic is never usage: it writes no request/success/token counters and never
+ * touches the proxy's in-memory pool except through the state and `keys.changed` events.
+ */
+export class ValidationService {
+  private readonly probe: ValidationProbe
+  private current: { run: ValidationRun; emitter: CoalescingEmitter } | undefined
+  /** Cancelled runs whose workers are still unwinding; `close()` waits for them too. */
+  private readonly winding = new Set<Promise<void>>()
+  /** The run started last (running, unwinding or over): what `status()` reports. */
+  private latest: ValidationRun | undefined
+  private readonly modelsChanged = new Set<number>()
+  private closed = false
+  private readonly added: number[] = []
+  private addedTimer: NodeJS.Immediate | undefined
+
+  constructor(private readonly deps: ValidationServiceDependencies) {
+    this.probe = deps.probe ?? new ValidationProbe(() => deps.clock.now())
+  }
+
+  /**
+   * Queues the keys of `scope` (optionally of one provider) and answers at once. With nothing to
+   * check and no run going, the answer is a run that is already finished (and said so).
+   */
+  start(
+    scope: ValidationScope,
+    options: { providerId?: number; trigger?: ValidationTrigger } = {},
+  ): ValidationStart {
+    if (this.closed) throw new AppError('unavailable', 'KeyPool is shutting down')
+    if (options.providerId !== undefined) this.deps.providers.get(options.providerId)
+    const ids = this.resolve(scope, options.providerId)
+    return this.enqueue(ids, options.trigger ?? 'request')
+  }
+
+  /** The scheduled re-check of dead keys; starts nothing (and says nothing) when there are none. */
+  recheckDead(): ValidationStart | undefined {
+    if (this.closed) return undefined
+    const ids = this.resolve('invalid', undefined)
+    return ids.length > 0 || this.current ? this.enqueue(ids, 'schedule') : undefined
+  }
+
+  /**
+   * The on-add hook: validates freshly added keys when `validation.onAdd` is on. The run starts
+   * on the next turn of the event loop, after the add has answered; adds in the same turn (an
+   * import in chunks) are queued together.
+   */
+  keysAdded(ids: readonly number[]): void {
+    if (this.closed || ids.length === 0 || !this.deps.settings.get().validation.onAdd) return
+    for (const id of ids) this.added.push(id)
+    this.addedTimer ??= setImmediate(() => {
+      this.addedTimer = undefined
+      const queued = this.added.splice(0)
+      if (!this.closed) this.enqueue(queued, 'add')
+    })
+  }
+
+  /**
+   * Cancels the running run (only if it is `runId`, when given). It stops being the current run
+   * at once, so a request right after starts a new run instead of joining one that is unwinding.
+   */
+  cancel(runId?: string): { cancelled: boolean; runId: string | null } {
+    const active = this.current
+    if (!active || (runId !== undefined && active.run.id !== runId)) {
+      return { cancelled: false, runId: active?.run.id ?? null }
+    }
+    const { run } = active
+    const cancelled = run.cancel()
+    if (!run.finished) {
+      this.current = undefined
+      this.winding.add(run.settled)
+      void run.settled.then(() => this.winding.delete(run.settled))
+    }
+    return { cancelled, runId: run.id }
+  }
+
+  /** The progress of the run started last (running or not), or null before the first. */
+  status(): ValidationProgress | null {
+    return this.latest?.tally.snapshot() ?? null
+  }
+
+  /** Resolves once no run is going or unwinding (runs started meanwhile included). */
+  async whenIdle(): Promise<void> {
+    while (this.current || this.winding.size > 0) {
+      await Promise.all([this.current?.run.settled, ...this.winding])
+    }
+  }
+
+  /** Cancels any run, waits for its workers (no write after this) and closes the connections. */
+  async close(): Promise<void> {
+    this.closed = true
+    if (this.addedTimer) clearImmediate(this.addedTimer)
+    this.addedTimer = undefined
+    this.cancel()
+    await this.whenIdle()
+    await this.probe.close()
+  }
+
+  private resolve(scope: ValidationScope, providerId: number | undefined): number[] {
+    const { keys } = this.deps
+    const records = Array.isArray(scope) ? keys.statuses(scope) : keys.inStates(scopeStates[scope])
+    return records
+      .filter((key) => providerId === undefined || key.providerId === providerId)
+      .map((key) => key.id)
+  }
+
+  private enqueue(ids: readonly number[], trigger: ValidationTrigger): ValidationStart {
+    const running = this.current?.run
+    if (running) {
+      running.add(ids)
+      return { runId: running.id, total: running.tally.total, joined: true }
+    }
+    const active = this.createRun()
+    const { run, emitter } = active
+    this.current = active
+    this.latest = run
+    this.deps.logger.info('validation started', { runId: run.id, trigger, keys: ids.length })
+    run.add(ids)
+    if (!run.finished) emitter.poke()
+    return { runId: run.id, total: run.tally.total, joined: false }
+  }
+
+  private createRun(): { run: ValidationRun; emitter: CoalescingEmitter } {
+    const emitter = new CoalescingEmitter(
+      () => this.publish(run),
+      this.deps.progressIntervalMs ?? 250,
+    )
+    const run: ValidationRun = new ValidationRun(randomUUID(), {
+      check: (id, signal) => this.check(id, signal),
+      concurrency: () => this.deps.settings.get().validation.concurrency,
+      progressed: () => emitter.poke(),
+      ended: () => this.ended(run, emitter),
+    })
+    return { run, emitter }
+  }
+
+  private ended(run: ValidationRun, emitter: CoalescingEmitter): void {
+    if (this.current?.run === run) this.current = undefined
+    emitter.final()
+    this.deps.logger.info('validation finished', run.tally.snapshot())
+  }
+
+  /** Model lists first, so a listener reacting to the progress event reads fresh keys. */
+  private publish(run: ValidationRun): void {
+    if (this.modelsChanged.size > 0) {
+      const ids = [...this.modelsChanged]
+      this.modelsChanged.clear()
+      this.deps.events.emit('keys.changed', ids.length <= CHANGED_IDS_LIMIT ? { ids } : {})
+    }
+    this.deps.events.emit('validation.progress', run.tally.snapshot())
+  }
+
+  private async check(id: number, signal: AbortSignal): Promise<ValidationResult | undefined> {
+    const { keys, providers, secrets, settings, logger } = this.deps
+    const key = keys.status(id)
+    if (!key) return 'unknown'
+    let baseUrl: string
+    let secret: string | undefined
+    try {
+      baseUrl = providers.get(key.providerId).baseUrl
+      secret = secrets.readSecret(id)
+    } catch (error) {
+      logger.warn('validation skipped a key', {
+        keyId: id,
+        error: error instanceof Error ? error.name : typeof error,
+      })
+      return 'unknown'
+    }
+    if (secret === undefined) return 'unknown'
+    const { validation } = settings.get()
+    let result: ProbeResult
+    try {
+      result = await this.probe.check(
+        {
+          baseUrl,
+          secret,
+          ...(validation.thorough && { thoroughModel: validation.thoroughModel }),
+        },
+        signal,
+      )
+    } catch {
+      return undefined
+    }
+    if (signal.aborted) return undefined
+    this.apply(id, result)
+    return validationResult(result.outcome.kind)
+  }
+
+  /** Decides from the key's state as it is now (traffic may have moved it meanwhile). */
+  private apply(id: number, { outcome, models }: ProbeResult): void {
+    const { keys, states, clock, settings } = this.deps
+    const now = clock.now()
+    if (models !== null && keys.setModels(id, models, now)) this.modelsChanged.add(id)
+    const key = keys.status(id)
+    if (!key) return
+    const { cooldownBaseMs, cooldownMaxMs } = settings.get().routing
+    const decision = decideKeyState(
+      key,
+      { source: 'validation', outcome },
+      { now, settings: { cooldownBaseMs, cooldownMaxMs } },
+    )
+    if (!decision.changed) return
+    states.transition(id, decision.to, {
+      reason: decision.reason.startsWith('validation')
+        ? decision.reason
+        : `validation: ${decision.reason}`,
+      httpStatus: decision.status,
+      message: outcome.detail,
+      expectedFrom: decision.from,
+      cooldownUntil: decision.cooldownUntil,
+      resetFailures: decision.resetsFailures,
+    })
+  }
+}

@@ -1,0 +1,76 @@
+import { afterAll, describe, expect, it } from 'vitest'
+import { KeyPoolCore } from '../../src/core/keypool-core'
+import { silentLogger } from '../../src/core/logger'
+import { startMockUpstream } from '../support/mock-upstream'
+import { tempDir } from '../support/temp-dir'
+
+/**
+ * Validation throughput (SPEC §2.3, issue 3): with every check taking `latencyMs` upstream, a run
+ * should take ≈ keys / concurrency × latency. 10,000 keys at the default concurrency 8 and 50 ms
+ * would be 62.5 s, so the figures use smaller runs with the same arithmetic. Prints measured vs
+ * ideal, never asserts a timing. Run:
+ *   npx vitest run --config test/bench/vitest.config.ts test/bench/validation.bench.ts
+ */
+const LATENCY_MS = 50
+const CASES = [
+  { keys: 2_000, concurrency: 50 },
+  { keys: 400, concurrency: 8 },
+  { keys: 6_400, concurrency: 64 },
+]
+
+const rows: string[] = []
+
+afterAll(() => {
+  console.log(
+    `\nKeyPool validation benchmark (mock upstream latency ${LATENCY_MS} ms, node ${process.version})\n`,
+  )
+  console.log(rows.join('\n'))
+})
+
+describe('validation benchmark', () => {
+  it.each(CASES)(
+    'validates $keys keys at concurrency $concurrency',
+    async ({ keys, concurrency }) => {
+      const mock = await startMockUpstream({ latencyMs: LATENCY_MS, recordRequests: false })
+      const core = KeyPoolCore.open({
+        dataDir: tempDir('keypool-bench-val-'),
+        logger: silentLogger,
+      })
+      try {
+        core.settings.update({ validation: { onAdd: false, scheduleMinutes: 0, concurrency } })
+        core.providers.update({ id: 1, baseUrl: mock.url })
+        const text = Array.from(
+          { length: keys },
+          (_, i) => `sk-bench-${String(i).padStart(32, '0')}`,
+        ).join('\n')
+        await core.keys.bulkAdd({ keys: text })
+        let events = 0
+        core.events.on('validation.progress', () => events++)
+        let peak = 0
+        const sampler = setInterval(() => (peak = Math.max(peak, mock.openRequests())), 5)
+
+        const started = performance.now()
+        core.validation.start('all')
+        await core.validation.whenIdle()
+        const measured = performance.now() - started
+        clearInterval(sampler)
+
+        const ideal = (keys / concurrency) * LATENCY_MS
+        const status = core.validation.status()
+        expect(status).toMatchObject({ done: keys, active: keys, finished: true })
+        rows.push(
+          `${String(keys).padStart(6)} keys @ ${String(concurrency).padStart(2)}: ` +
+            `measured ${(measured / 1000).toFixed(2).padStart(6)} s, ` +
+            `ideal ${(ideal / 1000).toFixed(2).padStart(6)} s ` +
+            `(${((ideal / measured) * 100).toFixed(1)}% of ideal throughput), ` +
+            `peak in flight ${peak}, ${events} progress events, ` +
+            `${Math.round(keys / (measured / 1000))} keys/s`,
+        )
+      } finally {
+        await core.close(0)
+        await mock.close()
+      }
+    },
+    300_000,
+  )
+})
