@@ -14,7 +14,7 @@ export default defineConfig({
             'test/integration/**/*.test.ts',
             'test/lint/**/*.test.ts',
           ],
-          setupFiles: ['test/setup/electron-mock.ts'],
+          setupFiles: ['test/setup/node-setup.ts'],
           testTimeout: 20_000,
           hookTimeout: 20_000,
         },

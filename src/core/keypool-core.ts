@@ -45,6 +45,11 @@ export interface KeyPoolCoreOptions {
    * key file or a passphrase headless. Defaults to a key file in `dataDir` (with a warning).
    */
   keyWrapper?: KeyWrapper
+  /**
+   * Base URL of the provider created on first start. Defaults to `KEYPOOL_DEFAULT_PROVIDER_URL`
+   * from the environment, else OpenAI's API.
+   */
+  defaultProviderBaseUrl?: string
 }
 
 /**
@@ -81,13 +86,14 @@ export class KeyPoolCore {
     readonly logger: Logger,
     readonly clock: Clock,
     keyWrapper: KeyWrapper,
+    defaultProviderBaseUrl: string | undefined,
   ) {
     this.events = new EventBus((error) =>
       logger.error('event listener failed', { error: String(error) }),
     )
     this.settings = new SettingsService(new SettingsRepository(database), this.events, clock)
     this.providers = new ProviderService(new ProviderRepository(database), this.events, clock)
-    this.providers.ensureDefault()
+    this.providers.ensureDefault(defaultProviderBaseUrl)
 
     this.keyProtection = keyWrapper.describe()
     if (this.keyProtection.warning) logger.warn(this.keyProtection.warning)
@@ -186,6 +192,7 @@ export class KeyPoolCore {
         options.logger,
         options.clock ?? systemClock,
         options.keyWrapper ?? new KeyFileWrapper(options.dataDir),
+        options.defaultProviderBaseUrl ?? (process.env.KEYPOOL_DEFAULT_PROVIDER_URL || undefined),
       )
     } catch (error) {
       database.close()

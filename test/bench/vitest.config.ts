@@ -7,6 +7,7 @@ export default defineConfig({
     name: 'bench',
     root: fileURLToPath(new URL('../..', import.meta.url)),
     include: ['test/bench/**/*.bench.ts'],
+    setupFiles: ['test/setup/node-setup.ts'],
     environment: 'node',
     testTimeout: 300_000,
     hookTimeout: 60_000,

@@ -56,7 +56,7 @@ describe('the contract over HTTP (headless, real listener on port 0)', () => {
   it('runs the providers CRUD end to end', async () => {
     server = await startTestServer()
     expect((await server.api('GET', '/api/providers')).body).toEqual([
-      { id: 1, name: 'OpenAI', baseUrl: 'https://api.openai.com/v1', enabled: true },
+      { id: 1, name: 'OpenAI', baseUrl: process.env.KEYPOOL_DEFAULT_PROVIDER_URL, enabled: true },
     ])
     const created = await server.api('POST', '/api/providers', {
       name: 'Ollama',

@@ -13,11 +13,14 @@ export class ProviderService {
     private readonly clock: Clock,
   ) {}
 
-  /** Creates the default provider when the store has none (first start). */
-  ensureDefault(): void {
+  /**
+   * Creates the default provider when the store has none (first start). `baseUrl` lets a user
+   * behind a mirror start from it, and keeps test traffic on loopback.
+   */
+  ensureDefault(baseUrl: string = DEFAULT_PROVIDER_BASE_URL): void {
     if (this.repository.count() > 0) return
     this.repository.insert(
-      { name: 'OpenAI', baseUrl: DEFAULT_PROVIDER_BASE_URL, enabled: true },
+      { name: 'OpenAI', baseUrl, enabled: true },
       this.clock.now(),
     )
   }

@@ -17,7 +17,15 @@ async function startServe(): Promise<{ instance: ServeInstance; child: ChildProc
   const child = spawn(
     process.execPath,
     ['out/server/index.js', '--data-dir', dataDir, '--port', '0'],
-    { env: { ...process.env, KEYPOOL_ADMIN_TOKEN: token }, stdio: ['ignore', 'pipe', 'pipe'] },
+    {
+      env: {
+        ...process.env,
+        KEYPOOL_ADMIN_TOKEN: token,
+        // Keep every request the server makes on this machine.
+        KEYPOOL_DEFAULT_PROVIDER_URL: 'http://127.0.0.1:9/v1',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
   )
   let output = ''
   const url = await new Promise<string>((resolve, reject) => {
