@@ -19,10 +19,7 @@ export class ProviderService {
    */
   ensureDefault(baseUrl: string = DEFAULT_PROVIDER_BASE_URL): void {
     if (this.repository.count() > 0) return
-    this.repository.insert(
-      { name: 'OpenAI', baseUrl, enabled: true },
-      this.clock.now(),
-    )
+    this.repository.insert({ name: 'OpenAI', baseUrl, enabled: true }, this.clock.now())
   }
 
   list(): Provider[] {
