@@ -28,7 +28,9 @@ interface Mount {
 export class LocalServer {
   private readonly server: http.Server
   private readonly mounts: Mount[] = []
-  private readonly sockets = new Set<Socket>()
+  /** Open connections and how many requests each is serving right now. */
+  private readonly sockets = new Map<Socket, number>()
+  private draining = false
   private port = 0
 
   constructor(private readonly options: LocalServerOptions) {
@@ -42,7 +44,7 @@ export class LocalServer {
       (req, res) => this.dispatch(req, res),
     )
     this.server.on('connection', (socket) => {
-      this.sockets.add(socket)
+      this.sockets.set(socket, 0)
       socket.once('close', () => this.sockets.delete(socket))
     })
     this.server.on('clientError', (error, socket) => {
@@ -82,10 +84,13 @@ export class LocalServer {
    */
   async close(deadlineMs = 10_000): Promise<void> {
     if (!this.server.listening) return
+    this.draining = true
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()))
-    this.server.closeIdleConnections()
+    // Connections without a request in flight (idle keep-alive, or opened and never used) would
+    // otherwise hold the stop until the deadline.
+    for (const [socket, active] of this.sockets) if (active === 0) socket.destroy()
     const timer = setTimeout(() => {
-      for (const socket of this.sockets) socket.destroy()
+      for (const socket of this.sockets.keys()) socket.destroy()
     }, deadlineMs)
     timer.unref()
     await closed
@@ -93,6 +98,7 @@ export class LocalServer {
   }
 
   private dispatch(req: IncomingMessage, res: ServerResponse): void {
+    this.track(req.socket, res)
     const guards = this.options.guardSettings()
     if (!isAllowedHost(req.headers.host, this.port, guards.allowedHosts)) {
       return forbidden(res, 'This server only answers requests addressed to this machine')
@@ -120,6 +126,18 @@ export class LocalServer {
           res.destroy()
         }
       })
+  }
+
+  /** Counts the request on its socket; during a stop, finished sockets close instead of idling. */
+  private track(socket: Socket, res: ServerResponse): void {
+    this.sockets.set(socket, (this.sockets.get(socket) ?? 0) + 1)
+    if (this.draining) res.setHeader('connection', 'close')
+    res.once('close', () => {
+      const before = this.sockets.get(socket)
+      if (before === undefined) return
+      this.sockets.set(socket, before - 1)
+      if (this.draining && before === 1) socket.destroy()
+    })
   }
 }
 
