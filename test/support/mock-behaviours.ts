@@ -140,6 +140,7 @@ async function sendLargeStream(
     })
     if (!(await exchange.event(data))) return
     sent += data.length + 8
+    exchange.record.bytesOut = sent
   }
   if (await exchange.event('[DONE]')) exchange.end()
 }

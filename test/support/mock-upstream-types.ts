@@ -78,6 +78,8 @@ export interface RecordedRequest {
   finished: boolean
   /** When the exchange ended (response done or connection closed). */
   closedAt?: number
+  /** Body bytes a `large-stream` has handed to its socket so far (backpressure tests). */
+  bytesOut?: number
 }
 
 /** Values for the `x-ratelimit-*` headers of successful responses. */
