@@ -142,6 +142,22 @@ describe('the official openai client through the proxy', () => {
     expect(harness.mock.count()).toBe(before)
   })
 
+  it('refuses a model-less request from a restricted sub-key, but not an unrestricted one', async () => {
+    const before = harness.mock.count()
+    const error = await restricted.moderations
+      .create({ input: 'x' } as never)
+      .catch((caught: unknown) => caught)
+    expect((error as InstanceType<typeof OpenAI.APIError>).code).toBe('model_not_allowed')
+    expect(harness.mock.count()).toBe(before)
+    const batch = await fetch(`${harness.baseURL}/batches`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${restricted.apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ input_file_id: 'file-1', endpoint: '/v1/chat/completions' }),
+    })
+    expect(batch.status).toBe(403)
+    expect(harness.mock.count()).toBe(before)
+  })
+
   it('counts tokens against the sub-key and the key', async () => {
     await harness.server.core.usage.flush()
     const subKeys = (await harness.api('GET', '/api/sub-keys')).body as {

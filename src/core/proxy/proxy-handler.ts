@@ -110,7 +110,7 @@ export class ProxyHandler {
       const method = (req.method ?? 'GET').toUpperCase()
       const target = req.url ?? '/v1'
       const { model, json } = readRequestModel({ method, path: target, contentType, body })
-      admitModelAndRate(entry, model, this.rpm)
+      admitModelAndRate(entry, model, this.rpm, { method, path: target })
       if (entry.record.maxRequests !== null) {
         if (!this.deps.subKeys.reserve(id)) throw new ProxyError('sub_key_exhausted')
         reserved = true

@@ -31,7 +31,19 @@ export function admitSubKey(
  *
  * @throws ProxyError `model_not_allowed`, or `rate_limited` with `retryAfterSeconds`
  */
-export function admitModelAndRate(entry: SubKeyEntry, model: string | null, rpm: RpmLimiter): void {
+export function admitModelAndRate(
+  entry: SubKeyEntry,
+  model: string | null,
+  rpm: RpmLimiter,
+  request: { method: string; path: string } = { method: 'GET', path: '/v1' },
+): void {
+  if (model === null && !entry.models.unrestricted && usesUnnamedModel(request)) {
+    throw new ProxyError(
+      'model_not_allowed',
+      'This sub-key may only use named models: send "model" (batches cannot be checked)',
+      'model',
+    )
+  }
   if (model !== null && !entry.models.allows(model)) {
     throw new ProxyError(
       'model_not_allowed',
@@ -43,4 +55,17 @@ export function admitModelAndRate(entry: SubKeyEntry, model: string | null, rpm:
   if (!decision.allowed) {
     throw new ProxyError('rate_limited', undefined, null, decision.retryAfterSeconds)
   }
+}
+
+/** Uploads that carry no model; any other POST without one would let the upstream pick it. */
+const MODEL_FREE_POSTS = ['/v1/files', '/v1/uploads']
+
+/**
+ * A POST with no model would run the upstream's default model (moderations, responses) or
+ * models named inside an uploaded file (batches): a sub-key with a model policy may not.
+ */
+function usesUnnamedModel({ method, path }: { method: string; path: string }): boolean {
+  if (method !== 'POST') return false
+  const bare = path.split('?')[0]!
+  return !MODEL_FREE_POSTS.some((prefix) => bare === prefix || bare.startsWith(`${prefix}/`))
 }
