@@ -57,11 +57,28 @@ export const shell = {
   openExternal: vi.fn(() => Promise.resolve()),
 }
 
+/** Marks what the fake `safeStorage` "encrypted", so decrypting anything else fails as it would. */
+export const SAFE_STORAGE_MOCK_MARKER = 'mock-safe-storage:v1:'
+
+/**
+ * Unavailable by default (like a headless Linux session); tests switch it on with
+ * `mockReturnValue`. Encryption is reversible (marker + base64) so round trips can be tested.
+ */
 export const safeStorage = {
   isEncryptionAvailable: vi.fn(() => false),
   getSelectedStorageBackend: vi.fn(() => 'basic_text'),
-  encryptString: vi.fn(),
-  decryptString: vi.fn(),
+  encryptString: vi.fn((plainText: string) =>
+    Buffer.from(SAFE_STORAGE_MOCK_MARKER + Buffer.from(plainText, 'utf8').toString('base64')),
+  ),
+  decryptString: vi.fn((encrypted: Buffer) => {
+    const text = encrypted.toString('latin1')
+    if (!text.startsWith(SAFE_STORAGE_MOCK_MARKER)) {
+      throw new Error(
+        'Error while decrypting the ciphertext provided to safeStorage.decryptString.',
+      )
+    }
+    return Buffer.from(text.slice(SAFE_STORAGE_MOCK_MARKER.length), 'base64').toString('utf8')
+  }),
 }
 
 export const clipboard = {

@@ -41,6 +41,19 @@ if grep -q '^/out/server/' <<<"$listing"; then
   echo "package-check: the headless server must not ship in the desktop asar" >&2; exit 1
 fi
 [ -d "$app/resources/resources" ] || { echo "package-check: resources/ not copied" >&2; exit 1; }
+# The tray and window icons are read by path at run time (src/main/resource-paths.ts), so they
+# must sit beside the asar: every health colour, plain and macOS template, 1x and @2x.
+for health in green amber red grey; do
+  for name in "tray-$health" "trayTemplate-$health"; do
+    for scale in "" "@2x"; do
+      icon="$app/resources/resources/tray/$name$scale.png"
+      [ -s "$icon" ] || { echo "package-check: ${icon#"$app"/} missing from the packed app" >&2; exit 1; }
+      head -c 8 "$icon" | od -An -tx1 | tr -d ' \n' | grep -qx '89504e470d0a1a0a' \
+        || { echo "package-check: ${icon#"$app"/} is not a PNG" >&2; exit 1; }
+    done
+  done
+done
+[ -s "$app/resources/resources/icon.png" ] || { echo "package-check: resources/icon.png missing" >&2; exit 1; }
 # E4: the fuses as packed (0 = off, 1 = on): RunAsNode, cookie encryption, NODE_OPTIONS,
 # inspect arguments, asar integrity, only-load-from-asar.
 fuses="$(node -e "
@@ -49,4 +62,4 @@ fuses="$(node -e "
   console.log(b.subarray(at + 2, at + 2 + n).toString('latin1'))" "$app/keypool")"
 [ "${fuses:0:6}" = "010011" ] || { echo "package-check: fuses are $fuses, expected 010011…" >&2; exit 1; }
 
-echo "package-check: ok ($(du -sh "$app" | cut -f1) unpacked; native module: ${native#"$app"/}; fuses $fuses)"
+echo "package-check: ok ($(du -sh "$app" | cut -f1) unpacked; native module: ${native#"$app"/}; 16 tray icons; fuses $fuses)"

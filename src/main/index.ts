@@ -1,8 +1,12 @@
 import path from 'node:path'
 import { app, BrowserWindow, ipcMain } from 'electron'
-import { KeyPoolCore } from '../core/keypool-core'
+import { DATABASE_FILE_NAME, KeyPoolCore } from '../core/keypool-core'
 import { createConsoleLogger } from '../core/logger'
+import { PASSPHRASE_ENV } from '../core/secrets/passphrase-wrapper'
+import { readRecordedKeyBackend } from '../core/secrets/recorded-key-backend'
 import { handleAppProtocol, registerAppScheme } from './app-protocol'
+import { chooseKeyWrapper } from './choose-key-wrapper'
+import { CoreEventBridge } from './core-event-bridge'
 import { DesktopNotifier } from './desktop-notifier'
 import { readDesktopEnv, secureDataDir } from './desktop-env'
 import { registerIpcAdapter } from './ipc-adapter'
@@ -40,6 +44,7 @@ if (!app.requestSingleInstanceLock()) {
   let proxy: ProxyController | undefined
   let tray: TrayController | undefined
   let notifier: DesktopNotifier | undefined
+  let bridge: CoreEventBridge | undefined
   let loginItemApplied: boolean | undefined
 
   const showWindow = (): void => windows?.show()
@@ -69,8 +74,16 @@ if (!app.requestSingleInstanceLock()) {
   app
     .whenReady()
     .then(async () => {
-      secureDataDir(app.getPath('userData'))
-      const opened = KeyPoolCore.open({ dataDir: app.getPath('userData'), logger })
+      const dataDir = app.getPath('userData')
+      secureDataDir(dataDir)
+      // After 'ready': safeStorage reports its Linux backend only then.
+      const { wrapper: keyWrapper, notes } = chooseKeyWrapper({
+        dataDir,
+        passphrase: process.env[PASSPHRASE_ENV],
+        recorded: readRecordedKeyBackend(path.join(dataDir, DATABASE_FILE_NAME)),
+      })
+      for (const note of notes) logger.info(note)
+      const opened = KeyPoolCore.open({ dataDir, logger, keyWrapper })
       core = opened
       handleAppProtocol(path.join(import.meta.dirname, '../renderer'))
       registerIpcAdapter({
@@ -124,6 +137,9 @@ if (!app.requestSingleInstanceLock()) {
         proxyUrl: () => proxyControl.url,
       })
 
+      bridge = new CoreEventBridge({ core: opened, refresh: refreshTray, notifier })
+      bridge.start()
+      // Direct, not coalesced: a toggle in the tray menu shows its new state at once.
       opened.events.on('settings.changed', (settings) => {
         applyLaunchAtLogin(settings.desktop.launchAtLogin)
         refreshTray()
@@ -147,6 +163,7 @@ if (!app.requestSingleInstanceLock()) {
     if (stopping || !core) return
     event.preventDefault()
     stopping = true
+    bridge?.stop()
     notifier?.dispose()
     tray?.destroy()
     core

@@ -3,6 +3,9 @@ import path from 'node:path'
 import type * as Electron from 'electron'
 import type { MenuItemConstructorOptions } from 'electron'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { DATABASE_FILE_NAME } from '../../../src/core/keypool-core'
+import { MASTER_KEY_FILE_NAME } from '../../../src/core/secrets/key-file-wrapper'
+import { readRecordedKeyBackend } from '../../../src/core/secrets/recorded-key-backend'
 import { SMOKE_PROBE_GLOBAL, type SmokeProbe } from '../../../src/main/smoke-probe'
 import { tempDir } from '../../support/temp-dir'
 
@@ -179,6 +182,33 @@ describe('the desktop lifecycle (src/main/index.ts, mocked electron)', () => {
     const tray = vi.mocked(electron.Tray).mock.instances[0] as unknown as FakeTray
     ;(tray.contextMenu.items.find((i) => i.id === 'open')!.click as Listener)({}, undefined, {})
     expect(electron.BrowserWindow).toHaveBeenCalledOnce()
+    expect(await quit()).toBe(0)
+  })
+
+  it('seals the data key with safeStorage when an OS keychain backs it', async () => {
+    vi.mocked(electron.safeStorage.isEncryptionAvailable).mockReturnValue(true)
+    vi.mocked(electron.safeStorage.getSelectedStorageBackend).mockReturnValue('gnome_libsecret')
+    await launch()
+    expect(electron.safeStorage.encryptString).toHaveBeenCalledOnce()
+    expect(readRecordedKeyBackend(path.join(userData, DATABASE_FILE_NAME))).toBe('safe-storage')
+    expect(fs.existsSync(path.join(userData, MASTER_KEY_FILE_NAME))).toBe(false)
+    expect(await quit()).toBe(0)
+  })
+
+  it('falls back to the key file, with a warning, on Linux basic_text', async () => {
+    vi.mocked(electron.safeStorage.isEncryptionAvailable).mockReturnValue(true)
+    vi.mocked(electron.safeStorage.getSelectedStorageBackend).mockReturnValue('basic_text')
+    const stderr = vi.mocked(process.stderr.write)
+    await launch()
+    expect(electron.safeStorage.encryptString).not.toHaveBeenCalled()
+    expect(readRecordedKeyBackend(path.join(userData, DATABASE_FILE_NAME))).toBe('key-file')
+    expect(fs.existsSync(path.join(userData, MASTER_KEY_FILE_NAME))).toBe(true)
+    const warnings = stderr.mock.calls.map(([line]) => String(line)).filter((l) => / WARN /.test(l))
+    if (process.platform === 'linux') {
+      expect(warnings).toContainEqual(
+        expect.stringMatching(/No OS keychain.*basic_text.*master\.key/),
+      )
+    }
     expect(await quit()).toBe(0)
   })
 
