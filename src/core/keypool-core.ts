@@ -2,6 +2,9 @@ import path from 'node:path'
 import { subKeyHandlers } from './handlers/sub-key-handlers'
 import { SubKeyRepository } from './store/sub-key-repository'
 import { SubKeyService } from './sub-keys/sub-key-service'
+import { systemHandlers } from './handlers/system-handlers'
+import type { SystemStatus } from '../shared/contract/system'
+import pkg from '../../package.json' with { type: 'json' }
 import { systemClock, type Clock } from './clock'
 import { EventBus } from './events/event-bus'
 import { keyHandlers } from './handlers/key-handlers'
@@ -32,6 +35,11 @@ import { ValidationService } from './validation/validation-service'
 import { ProxyHandler } from './proxy/proxy-handler'
 import { KeyRouter } from './routing/key-router'
 import { UsageBatchWriter } from './routing/usage-batch-writer'
+// Usage accounting and statistics (issue 5)
+import { statsHandlers } from './handlers/stats-handlers'
+import { RetentionJob } from './usage/retention-job'
+import { StatsNotifier } from './usage/stats-notifier'
+import { StatsService } from './usage/stats-service'
 
 export const DATABASE_FILE_NAME = 'keypool.db'
 
@@ -79,7 +87,14 @@ export class KeyPoolCore {
   readonly routing: KeyRouter
   /** `ANY /v1/*`. */
   readonly proxy: ProxyHandler
+  // Usage accounting and statistics (issue 5)
+  /** Request log, roll-ups, summary and series; fed one record per proxied request. */
+  readonly stats: StatsService
+  /** Prunes raw log rows past the retention, at start and hourly. */
+  readonly retention: RetentionJob
+  private readonly statsNotifier: StatsNotifier
   private closed = false
+  private listeningUrl: string | undefined
 
   private constructor(
     readonly database: Database,
@@ -138,12 +153,35 @@ export class KeyPoolCore {
 
     this.subKeys = new SubKeyService(new SubKeyRepository(database), this.events, clock)
 
+    // Usage accounting and statistics (issue 5): built before the handlers that serve it; its
+    // links to the batch writer and the router are called only once requests flow.
+    this.stats = new StatsService({
+      database,
+      clock,
+      keyCounts: () => this.routing.counts(),
+      enqueue: (request) => this.usage.addRequest(request),
+      flushPending: () => this.usage.flush(),
+      subKey: (id) => {
+        const record = this.subKeys.directory.get(id)?.record
+        return record ? { name: record.name, lastUsedAt: record.lastUsedAt } : null
+      },
+      key: (id) => {
+        try {
+          return this.keys.get(id)
+        } catch {
+          return null
+        }
+      },
+    })
+
     const handlers: OperationHandlers = {
       ...settingsHandlers(this.settings),
       ...providerHandlers(this.providers),
       ...keyHandlers(this.keys),
       ...validationHandlers(this.validation),
       ...subKeyHandlers(this.subKeys),
+      ...statsHandlers(this.stats),
+      ...systemHandlers(() => this.status()),
     }
     this.router = new OperationRouter(handlers, logger)
     this.server = new LocalServer({
@@ -158,6 +196,7 @@ export class KeyPoolCore {
         transaction: (work) => database.transaction(work)(),
         writeKeys: (deltas) => this.keys.recordUsage(deltas),
         writeSubKeys: (deltas) => this.subKeys.recordUsage(deltas),
+        writeRequests: (requests) => this.stats.write(requests),
       },
       { logger },
     )
@@ -180,8 +219,20 @@ export class KeyPoolCore {
       events: this.events,
       clock,
       logger,
+      recorder: this.stats,
     })
     this.server.mount('/v1', this.proxy.handle)
+
+    // Usage accounting and statistics (issue 5)
+    this.statsNotifier = new StatsNotifier(this.stats, this.events, logger)
+    this.statsNotifier.start()
+    this.retention = new RetentionJob({
+      database,
+      clock,
+      settings: () => this.settings.get(),
+      logger,
+    })
+    this.retention.start()
   }
 
   static open(options: KeyPoolCoreOptions): KeyPoolCore {
@@ -200,6 +251,21 @@ export class KeyPoolCore {
     }
   }
 
+  /** What the UI shows about this installation: version, key protection, proxy address. */
+  status(): SystemStatus {
+    return {
+      version: pkg.version,
+      keyProtection: {
+        backend: this.keyProtection.backend,
+        warning: this.keyProtection.warning ?? null,
+      },
+      proxy: {
+        listening: this.server.listening,
+        baseUrl: this.server.listening && this.listeningUrl ? `${this.listeningUrl}/v1` : null,
+      },
+    }
+  }
+
   /** Starts the listener on the configured (or given) address. */
   async listen(overrides: { port?: number; host?: string } = {}): Promise<{ url: string }> {
     const proxy = this.settings.get().proxy
@@ -208,7 +274,8 @@ export class KeyPoolCore {
       overrides.host ?? proxy.host,
     )
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
-    return { url: `http://${host}:${address.port}` }
+    this.listeningUrl = `http://${host}:${address.port}`
+    return { url: this.listeningUrl }
   }
 
   /** Graceful stop: drain the listener until the deadline, then checkpoint and close the store. */
@@ -221,6 +288,9 @@ export class KeyPoolCore {
     // Proxy request path (issue 4): cut what the deadline left, then write the last counters.
     await this.proxy.close()
     this.routing.stop()
+    // Usage accounting and statistics (issue 5): the last log rows go with the last counters.
+    this.statsNotifier.stop()
+    this.retention.stop()
     this.usage.stop()
     await this.sealer.close()
     closeDatabase(this.database)

@@ -56,6 +56,7 @@ export class CoreEventBridge {
         this.requestRefresh()
       }),
       events.on('keys.changed', () => this.requestRefresh()),
+      events.on('stats.changed', () => this.requestRefresh()),
       events.on('providers.changed', () => this.requestRefresh()),
       events.on('subKeys.changed', () => this.checkExpiringSubKeys()),
     )

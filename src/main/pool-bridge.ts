@@ -2,24 +2,23 @@ import type { KeyPoolCore } from '../core/keypool-core'
 import type { PoolHealthInput } from './pool-health'
 
 /** The parts of the core the tray reads and acts on. */
-export type PoolBridgeCore = Pick<KeyPoolCore, 'server' | 'routing' | 'validation' | 'logger'>
+export type PoolBridgeCore = Pick<
+  KeyPoolCore,
+  'server' | 'routing' | 'validation' | 'logger' | 'stats'
+>
 
 /**
- * What the tray shows about the pool, read from the core: the listener state and the in-memory
- * pool's counts per key state (the same figures the proxy routes by, no database read).
- *
- * `requestsLastMinute` and `errorsLastMinute` stay 0 until the core exposes a last-minute figure
- * (request log and statistics, issue 5: `stats.summary`'s `requests.lastMinute` and
- * `errors.lastMinute` once the core serves it): the shell sees no requests of its own to count,
- * and guessing from key counters would be wrong. Until then the tray's error-rate amber never fires
- * and the tooltip says `0 req/min`; key states still drive the colour.
+ * What the tray shows about the pool, read from the core: the listener state, the in-memory
+ * pool's counts per key state (the same figures the proxy routes by) and the last minute's
+ * requests and errors from the statistics' in-memory windows. No database read.
  */
 export function readHealthInput(core: PoolBridgeCore): PoolHealthInput {
+  const summary = core.stats.summary()
   return {
     proxyRunning: core.server.listening,
     counts: core.routing.counts(),
-    requestsLastMinute: 0,
-    errorsLastMinute: 0,
+    requestsLastMinute: summary.requests.lastMinute,
+    errorsLastMinute: summary.errors.lastMinute,
   }
 }
 

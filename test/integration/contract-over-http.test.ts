@@ -40,6 +40,17 @@ describe('the contract over HTTP (headless, real listener on port 0)', () => {
     })
   })
 
+  it('reports the version, key protection and the proxy address (system.status)', async () => {
+    server = await startTestServer()
+    const status = await server.api('GET', '/api/system/status')
+    expect(status.status).toBe(200)
+    expect(status.body).toMatchObject({
+      version: expect.stringMatching(/^\d+\.\d+\.\d+/),
+      keyProtection: { backend: 'key-file', warning: expect.stringContaining('master.key') },
+      proxy: { listening: true, baseUrl: `${server.url}/v1` },
+    })
+  })
+
   it('answers 401 without the token, and never accepts it from the query string', async () => {
     server = await startTestServer()
     const bare = await fetch(`${server.url}/api/settings`)

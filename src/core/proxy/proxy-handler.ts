@@ -10,10 +10,13 @@ import { RpmLimiter } from '../sub-keys/rpm-limiter'
 import { admitModelAndRate, admitSubKey } from '../sub-keys/sub-key-admission'
 import type { SubKeyEntry } from '../sub-keys/sub-key-directory'
 import type { SubKeyService } from '../sub-keys/sub-key-service'
+import { CLIENT_CLOSED_STATUS, outcomeOf, type CompletedRequest } from '../usage/completed-request'
+import { newRequestTrace, type RequestTrace } from '../usage/request-trace'
 import { bodyLimitFor, checkDeclaredLength, readBodyWithLimit } from './body-limit'
 import { InFlightRequests } from './in-flight-requests'
 import { readRequestModel } from './request-model'
 import { sendProxyError } from './send-proxy-error'
+import { routeOf } from './route-path'
 import { requestStreamUsage } from './stream-options'
 import { UpstreamDispatcher } from './upstream-dispatcher'
 import { UpstreamForwarder } from './upstream-forwarder'
@@ -26,7 +29,12 @@ export interface ProxyHandlerDependencies {
   events: EventBus
   clock: Clock
   logger: Logger
+  /** Takes one completed-request record per admitted request (request log and statistics). */
+  recorder?: { record(request: CompletedRequest): void }
 }
+
+/** Longest model name or route a log row keeps; clients choose both. */
+const MAX_LOGGED_TEXT = 200
 
 /**
  * `ANY /v1/*` (SPEC §4). Everything that can refuse a request does so before any upstream call,
@@ -97,6 +105,12 @@ export class ProxyHandler {
     signal: AbortSignal,
   ): Promise<void> {
     const id = entry.record.id
+    const started = performance.now()
+    const trace = newRequestTrace()
+    const method = (req.method ?? 'GET').toUpperCase()
+    const target = req.url ?? '/v1'
+    let model: string | null = null
+    let failure: unknown = null
     let bodyRead = false
     let reserved = false
     let delivered = false
@@ -107,9 +121,9 @@ export class ProxyHandler {
       checkDeclaredLength(req.headers, limit)
       const body = await readBodyWithLimit(req, limit)
       bodyRead = true
-      const method = (req.method ?? 'GET').toUpperCase()
-      const target = req.url ?? '/v1'
-      const { model, json } = readRequestModel({ method, path: target, contentType, body })
+      const request = readRequestModel({ method, path: target, contentType, body })
+      model = request.model
+      const { json } = request
       admitModelAndRate(entry, model, this.rpm, { method, path: target })
       if (entry.record.maxRequests !== null) {
         if (!this.deps.subKeys.reserve(id)) throw new ProxyError('sub_key_exhausted')
@@ -127,10 +141,13 @@ export class ProxyHandler {
         providerId: entry.record.providerId,
         models: entry.models,
         signal,
+        trace,
       })
+      trace.usage = result.usage
       delivered = result.delivered
       if (delivered) this.countUsage(id, result.usage?.totalTokens ?? 0)
     } catch (error) {
+      failure = error
       if (!(error instanceof ProxyError)) {
         this.deps.logger.error('proxy request failed', {
           subKeyId: id,
@@ -140,7 +157,65 @@ export class ProxyHandler {
       if (!signal.aborted) sendProxyError(res, error, { closeConnection: !bodyRead })
     } finally {
       if (reserved && !delivered) this.deps.subKeys.refund(id)
+      this.record({ subKeyId: id, method, target, model, started, trace, failure, signal, res })
     }
+  }
+
+  /** One log row per admitted request, whatever happened to it (issue 5). Memory only. */
+  private record(request: {
+    subKeyId: number
+    method: string
+    target: string
+    model: string | null
+    started: number
+    trace: RequestTrace
+    failure: unknown
+    signal: AbortSignal
+    res: ServerResponse
+  }): void {
+    const recorder = this.deps.recorder
+    if (!recorder) return
+    const { trace, failure } = request
+    // The socket may be gone before its 'close' event has aborted the signal.
+    const unfinished = request.res.destroyed && !request.res.writableFinished
+    const clientGone = !trace.upstreamFailed && (request.signal.aborted || unfinished)
+    const proxyError = failure instanceof ProxyError ? failure : null
+    const status =
+      trace.status ??
+      (clientGone ? CLIENT_CLOSED_STATUS : (proxyError?.status ?? (failure ? 500 : 200)))
+    let errorCode: string | null = null
+    if (proxyError) errorCode = proxyError.code
+    else if (failure) errorCode = 'internal_error'
+    else if (trace.upstreamFailed) {
+      errorCode = trace.upstreamTimedOut ? 'upstream_timeout' : 'upstream_unreachable'
+    } else if (clientGone) errorCode = 'client_closed'
+    const usage = trace.usage
+    const now = performance.now()
+    recorder.record({
+      at: this.deps.clock.now(),
+      subKeyId: request.subKeyId,
+      providerId: trace.providerId,
+      keyId: trace.keyId,
+      model: request.model === null ? null : request.model.slice(0, MAX_LOGGED_TEXT),
+      method: request.method.slice(0, 16),
+      endpoint: routeOf(request.target).slice(0, MAX_LOGGED_TEXT),
+      status,
+      outcome: outcomeOf(status, { clientGone, upstreamFailed: trace.upstreamFailed }),
+      errorCode,
+      latencyMs: Math.max(0, Math.round(now - request.started)),
+      ttfbMs:
+        trace.firstByteAt === null
+          ? null
+          : Math.max(0, Math.round(trace.firstByteAt - request.started)),
+      promptTokens: usage?.promptTokens ?? 0,
+      completionTokens: usage?.completionTokens ?? 0,
+      cachedTokens: usage?.cachedTokens ?? 0,
+      reasoningTokens: usage?.reasoningTokens ?? 0,
+      totalTokens: usage?.totalTokens ?? 0,
+      streamed: trace.streamed,
+      bytesOut: trace.bytesOut,
+      attempts: trace.attempts,
+    })
   }
 
   private countUsage(subKeyId: number, tokens: number): void {

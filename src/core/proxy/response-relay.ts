@@ -4,8 +4,9 @@ import { proxyErrorEvent } from '../../shared/proxy-errors'
 import { headerValue, type NetworkErrorKind } from '../pool'
 import { mediaType } from './content-type'
 import { forwardResponseHeaders } from './header-filter'
-import { networkErrorKind } from './network-error-kind'
+import { networkErrorKind } from '../pool/network-error-kind'
 import { SseUsageReader } from './sse-usage-reader'
+import type { RequestTrace } from '../usage/request-trace'
 import type { TokenUsage } from './token-usage'
 import { UsageChunkStripper } from './usage-chunk-stripper'
 import { JsonUsageCollector } from './usage-from-json'
@@ -19,6 +20,8 @@ export interface RelayInput {
   stripUsageChunk: boolean
   /** Aborted when the client leaves (or at the stop deadline). */
   signal: AbortSignal
+  /** Receives the status, first-byte time and bytes sent, and how the upstream ended. */
+  trace: RequestTrace
 }
 
 export type RelayEnd =
@@ -36,7 +39,7 @@ export type RelayResult = RelayEnd & { usage: TokenUsage | null }
  * any other body with a cut (P4).
  */
 export async function relayResponse(input: RelayInput): Promise<RelayResult> {
-  const { res, body } = input
+  const { res, body, trace } = input
   const type = mediaType(headerValue(input.headers, 'content-type') ?? '')
   const sse = type === 'text/event-stream'
   const stripper = sse && input.stripUsageChunk ? new UsageChunkStripper() : null
@@ -47,6 +50,8 @@ export async function relayResponse(input: RelayInput): Promise<RelayResult> {
   headers['x-accel-buffering'] = 'no'
   res.writeHead(input.statusCode, headers)
   if (sse) res.flushHeaders()
+  trace.status = input.statusCode
+  trace.streamed = sse
 
   const usage = (): TokenUsage | null => sseUsage?.usage ?? null
   try {
@@ -55,12 +60,18 @@ export async function relayResponse(input: RelayInput): Promise<RelayResult> {
       sseUsage?.push(bytes)
       jsonUsage?.push(bytes)
       const out = stripper ? stripper.push(bytes) : bytes
-      if (out.length > 0 && !res.write(out)) await drained(res)
+      if (out.length > 0) {
+        trace.firstByteAt ??= performance.now()
+        trace.bytesOut += out.length
+        if (!res.write(out)) await drained(res)
+      }
       if (res.destroyed) break
     }
   } catch (error) {
     if (input.signal.aborted || res.destroyed) return { ended: 'client-gone', usage: usage() }
     const kind = networkErrorKind(error)
+    trace.upstreamFailed = true
+    trace.upstreamTimedOut = kind === 'timeout'
     if (sse)
       res.end(proxyErrorEvent(kind === 'timeout' ? 'upstream_timeout' : 'upstream_unreachable'))
     else res.destroy()
@@ -71,7 +82,11 @@ export async function relayResponse(input: RelayInput): Promise<RelayResult> {
     return { ended: 'client-gone', usage: usage() }
   }
   const rest = stripper?.end()
-  if (rest && rest.length > 0) res.write(rest)
+  if (rest && rest.length > 0) {
+    trace.firstByteAt ??= performance.now()
+    trace.bytesOut += rest.length
+    res.write(rest)
+  }
   res.end()
   return { ended: 'complete', usage: sseUsage ? sseUsage.end() : (jsonUsage?.finish() ?? null) }
 }

@@ -7,9 +7,10 @@ import type { Logger } from '../logger'
 import { classifyNetworkError, classifyUpstreamResponse, type UpstreamOutcome } from '../pool'
 import type { KeyRouter, NoRoute, RouteTarget } from '../routing/key-router'
 import type { ModelMatcher } from '../sub-keys/model-policy'
+import type { RequestTrace } from '../usage/request-trace'
 import { forwardRequestHeaders, forwardResponseHeaders } from './header-filter'
 import { filterModelList, isModelList } from './models-list'
-import { networkErrorKind } from './network-error-kind'
+import { networkErrorKind } from '../pool/network-error-kind'
 import { readErrorBody, redactSecret } from './read-error-body'
 import { relayResponse } from './response-relay'
 import type { TokenUsage } from './token-usage'
@@ -39,6 +40,8 @@ export interface ForwardInput {
   models: ModelMatcher
   /** Aborted when the client leaves or the proxy stops. */
   signal: AbortSignal
+  /** Filled in as the request is served: the key tried, the status and bytes sent (issue 5). */
+  trace: RequestTrace
 }
 
 export interface ForwardResult {
@@ -96,6 +99,9 @@ export class UpstreamForwarder {
         break
       }
       exclude.add(route.keyId)
+      input.trace.keyId = route.keyId
+      input.trace.providerId = route.providerId
+      input.trace.attempts++
       const attempt = await this.send(input, route, Math.min(proxy.firstByteTimeoutMs, remaining))
       if (attempt.kind === 'aborted') return notDelivered
       if (attempt.kind === 'network') {
@@ -122,7 +128,7 @@ export class UpstreamForwarder {
         outcome: outcome.kind,
       })
       if (!decision?.retryOtherKey) {
-        passThrough(input.res, response, redactSecret(error.bytes, route.secret))
+        passThrough(input.res, response, redactSecret(error.bytes, route.secret), input.trace)
         return { delivered: true, keyId: route.keyId, usage: null }
       }
       if (outcome.kind === 'server-error') {
@@ -187,7 +193,7 @@ export class UpstreamForwarder {
       if (input.signal.aborted) return notDelivered
       const filtered = list.truncated ? null : filterModelList(list.bytes, input.models)
       if (filtered === null) throw new ProxyError('upstream_unreachable', 'Bad model list')
-      passThrough(input.res, response, filtered)
+      passThrough(input.res, response, filtered, input.trace)
       return { delivered: true, keyId: route.keyId, usage: null }
     }
     const result = await relayResponse({
@@ -197,6 +203,7 @@ export class UpstreamForwarder {
       body: response.body,
       stripUsageChunk: input.stripUsageChunk,
       signal: input.signal,
+      trace: input.trace,
     })
     if (result.ended === 'upstream-failed') {
       this.deps.logger.debug('upstream failed mid-response', {
@@ -219,9 +226,17 @@ function noKeyError(route: RouteTarget | NoRoute): ProxyError {
 }
 
 /** An upstream answer the proxy holds whole (an error, a filtered model list), sent as is. */
-function passThrough(res: ServerResponse, response: Dispatcher.ResponseData, bytes: Buffer): void {
+function passThrough(
+  res: ServerResponse,
+  response: Dispatcher.ResponseData,
+  bytes: Buffer,
+  trace: RequestTrace,
+): void {
   const headers = forwardResponseHeaders(response.headers, { bodyAltered: true })
   headers['content-length'] = String(bytes.length)
   res.writeHead(response.statusCode, headers)
   res.end(bytes)
+  trace.status = response.statusCode
+  trace.firstByteAt = performance.now()
+  trace.bytesOut = bytes.length
 }

@@ -1,5 +1,6 @@
 import type { Logger } from '../logger'
 import type { KeyUsageDelta } from '../store/key-repository'
+import type { CompletedRequest } from '../usage/completed-request'
 
 /** What one proxied request adds to a sub-key's counters. */
 export interface SubKeyUsageDelta {
@@ -17,6 +18,8 @@ export interface UsageBatchSinks {
   transaction: (work: () => void) => void
   writeKeys: (deltas: readonly KeyUsageDelta[]) => void
   writeSubKeys: (deltas: readonly SubKeyUsageDelta[]) => void
+  /** Request log rows and their roll-ups (issue 5), in the same transaction. */
+  writeRequests?: (requests: readonly CompletedRequest[]) => void
 }
 
 export interface UsageBatchOptions {
@@ -29,11 +32,13 @@ export interface UsageBatchOptions {
 /**
  * Accumulates per-key and per-sub-key counters in memory and writes them in one transaction
  * every `intervalMs` or `maxRows` rows (ARCHITECTURE "The hot path": never a synchronous SQLite
- * call per request beyond the quota reservation). Rows for the same id merge while pending.
+ * call per request beyond the quota reservation). Rows for the same id merge while pending;
+ * request log rows are appended as they are.
  */
 export class UsageBatchWriter {
   private keys = new Map<number, KeyUsageDelta>()
   private subKeys = new Map<number, SubKeyUsageDelta>()
+  private requests: CompletedRequest[] = []
   private timer: NodeJS.Timeout | undefined
   private stopped = false
   private readonly intervalMs: number
@@ -73,9 +78,15 @@ export class UsageBatchWriter {
     this.schedule()
   }
 
+  /** Queues one request log row. */
+  addRequest(request: CompletedRequest): void {
+    this.requests.push(request)
+    this.schedule()
+  }
+
   /** Rows waiting for the next flush. */
   get pending(): number {
-    return this.keys.size + this.subKeys.size
+    return this.keys.size + this.subKeys.size + this.requests.length
   }
 
   /** Writes everything pending now. A failed write is logged and its rows dropped, not retried. */
@@ -85,17 +96,21 @@ export class UsageBatchWriter {
     if (this.pending === 0) return
     const keys = [...this.keys.values()]
     const subKeys = [...this.subKeys.values()]
+    const requests = this.requests
     this.keys = new Map()
     this.subKeys = new Map()
+    this.requests = []
     try {
       this.sinks.transaction(() => {
         if (keys.length > 0) this.sinks.writeKeys(keys)
         if (subKeys.length > 0) this.sinks.writeSubKeys(subKeys)
+        if (requests.length > 0) this.sinks.writeRequests?.(requests)
       })
     } catch (error) {
       this.options.logger.error('usage counters could not be written', {
         keys: keys.length,
         subKeys: subKeys.length,
+        requests: requests.length,
         error: error instanceof Error ? error.message : String(error),
       })
     }

@@ -4,7 +4,7 @@ import {
   classifyUpstreamResponse,
   type UpstreamOutcome,
 } from '../pool/classify-upstream-response'
-import { networkErrorKind } from './network-error-kind'
+import { networkErrorKind } from '../pool/network-error-kind'
 import { parseLoose, readLimitedBody } from './read-limited-body'
 
 /** What one check found out about one key. */

@@ -3,6 +3,7 @@ import { isoDateTimeSchema } from './common'
 import { keyStateSchema } from './keys'
 import { providerSchema } from './providers'
 import { settingsSchema } from './settings'
+import { keyStateCountsSchema, statsSummarySchema } from './stats'
 import { validationProgressSchema } from './validation'
 
 /**
@@ -30,6 +31,10 @@ export const events = {
   }),
   /** A validation run's progress: at most ~4 per second, and always a last one with `finished`. */
   'validation.progress': validationProgressSchema,
+  /** The statistics summary, at most about once a second and only when a figure changed. */
+  'stats.changed': statsSummarySchema,
+  /** Keys per state after a state change, coalesced like `stats.changed`. */
+  'pool.health': z.object({ keys: keyStateCountsSchema, usableKeys: z.number().int() }),
 }
 
 export type Events = typeof events

@@ -4,6 +4,9 @@ import { providerOperations } from './providers'
 import { settingsOperations } from './settings'
 import { subKeyOperations } from './sub-keys'
 import { validationOperations } from './validation'
+import { statsOperations } from './stats'
+import { logOperations } from './logs'
+import { systemOperations } from './system'
 
 /** Every management operation of KeyPool, by name. Both transports are generated from this. */
 export const contract = {
@@ -12,6 +15,9 @@ export const contract = {
   ...keyOperations,
   ...validationOperations,
   ...subKeyOperations,
+  ...statsOperations,
+  ...logOperations,
+  ...systemOperations,
 }
 
 export type Contract = typeof contract
@@ -36,3 +42,6 @@ export * from './sub-keys'
 export * from './keys'
 export * from './validation'
 export * from './events'
+export * from './stats'
+export * from './logs'
+export * from './system'

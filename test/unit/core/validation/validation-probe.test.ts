@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { networkErrorKind } from '../../../../src/core/validation/network-error-kind'
+import { networkErrorKind } from '../../../../src/core/pool/network-error-kind'
 import { modelIds } from '../../../../src/core/validation/validation-probe'
 
 describe('modelIds', () => {

@@ -1,12 +1,13 @@
-import type { NetworkErrorKind } from '../pool/classify-upstream-response'
+import type { NetworkErrorKind } from './classify-upstream-response'
 
-const timeoutCodes = new Set([
+const timeoutCodes: ReadonlySet<string> = new Set([
   'UND_ERR_CONNECT_TIMEOUT',
   'UND_ERR_HEADERS_TIMEOUT',
   'UND_ERR_BODY_TIMEOUT',
   'ETIMEDOUT',
 ])
-const connectCodes = new Set([
+
+const connectCodes: ReadonlySet<string> = new Set([
   'ECONNREFUSED',
   'ENOTFOUND',
   'EAI_AGAIN',
@@ -20,8 +21,10 @@ const connectCodes = new Set([
 ])
 
 /**
- * Which kind of "no answer" an undici or socket error is. The kind only words the reason: every
- * kind leaves the key as it is, so an unrecognised error is simply called a reset.
+ * What kind of network failure an undici or socket error is: a timeout (`upstream_timeout`;
+ * also an `AbortSignal.timeout`), a failed connection, or a connection lost on the way (both
+ * `upstream_unreachable`). undici wraps some errors, so causes are looked at too; anything
+ * unrecognised is a reset. None of these kinds changes a key's state.
  */
 export function networkErrorKind(error: unknown, depth = 0): NetworkErrorKind {
   const { code, name, cause } = (error ?? {}) as { code?: unknown; name?: unknown; cause?: unknown }

@@ -1,0 +1,100 @@
+/** Sums over one window. */
+export interface WindowSums {
+  requests: number
+  successes: number
+  errors: number
+  tokens: number
+}
+
+export const emptySums = (): WindowSums => ({ requests: 0, successes: 0, errors: 0, tokens: 0 })
+
+export function addSums(into: WindowSums, more: WindowSums): void {
+  into.requests += more.requests
+  into.successes += more.successes
+  into.errors += more.errors
+  into.tokens += more.tokens
+}
+
+const MINUTE = 60_000
+const HOUR = 3_600_000
+const DAY = 86_400_000
+
+/** The summary's windows, each `(now - length, now]`. */
+export const WINDOW_LENGTHS = { lastMinute: MINUTE, lastHour: HOUR, last24h: DAY } as const
+export type WindowName = keyof typeof WINDOW_LENGTHS
+
+/**
+ * Reads the requests of one partial second from the store: those with `from < at < to`. The
+ * ring holds whole seconds only; the one second a window's far edge cuts through is answered
+ * from the log's time index (a handful of rows), which makes every window exact to the ms.
+ */
+export type EdgeReader = (fromExclusive: number, toExclusive: number) => WindowSums
+
+/** One slot per second of the last 24 h, plus two so today's second never shares a slot. */
+const SLOTS = 86_402
+
+/**
+ * Per-second counters of the last 24 hours in memory (about 3 MB of typed arrays), so that the
+ * summary's 1 min / 1 h / 24 h windows never scan the request log, however large it is. Each
+ * slot remembers which second it holds; a stale slot reads as empty.
+ */
+export class LiveWindows {
+  private readonly second = new Float64Array(SLOTS).fill(-1)
+  private readonly requests = new Float64Array(SLOTS)
+  private readonly successes = new Float64Array(SLOTS)
+  private readonly errors = new Float64Array(SLOTS)
+  private readonly tokens = new Float64Array(SLOTS)
+
+  /** Counts requests that ended at `at` (ms). */
+  add(at: number, sums: WindowSums): void {
+    const second = Math.floor(at / 1000)
+    const slot = second % SLOTS
+    if (this.second[slot] !== second) {
+      this.second[slot] = second
+      this.requests[slot] = 0
+      this.successes[slot] = 0
+      this.errors[slot] = 0
+      this.tokens[slot] = 0
+    }
+    this.requests[slot]! += sums.requests
+    this.successes[slot]! += sums.successes
+    this.errors[slot]! += sums.errors
+    this.tokens[slot]! += sums.tokens
+  }
+
+  /** Every window at `now`, in one pass from the current second back. */
+  windows(now: number, edge: EdgeReader): Record<WindowName, WindowSums> {
+    const nowSecond = Math.floor(now / 1000)
+    const result = { lastMinute: emptySums(), lastHour: emptySums(), last24h: emptySums() }
+    const names = Object.keys(WINDOW_LENGTHS) as WindowName[]
+    const running = emptySums()
+    let next = 0
+    for (let second = nowSecond; next < names.length; second--) {
+      // Windows whose far-edge second is this one take what the ring has so far.
+      while (next < names.length) {
+        const name = names[next]!
+        const from = now - WINDOW_LENGTHS[name]
+        if (Math.floor(from / 1000) !== second) break
+        addSums(result[name], running)
+        if (this.has(second) && from % 1000 !== 999) {
+          addSums(result[name], edge(from, (second + 1) * 1000))
+        }
+        next++
+      }
+      if (next >= names.length) break
+      const slot = second % SLOTS
+      if (this.second[slot] === second) {
+        running.requests += this.requests[slot]!
+        running.successes += this.successes[slot]!
+        running.errors += this.errors[slot]!
+        running.tokens += this.tokens[slot]!
+      }
+    }
+    return result
+  }
+
+  private has(second: number): boolean {
+    const slot = second % SLOTS
+    return this.second[slot] === second && this.requests[slot]! > 0
+  }
+}

@@ -1,0 +1,189 @@
+import type { Database, Statement } from 'better-sqlite3'
+import type { RequestLogEntry } from '../../shared/contract/logs'
+import type { RequestOutcome } from '../../shared/contract/stats'
+import type { CompletedRequest } from './completed-request'
+import type { WindowSums } from './live-windows'
+
+/** Filters of a log page; times in ms (`from` inclusive, `to` exclusive). */
+export interface LogFilter {
+  subKeyId?: number
+  keyId?: number
+  providerId?: number
+  model?: string
+  outcome?: RequestOutcome
+  status?: number
+  from?: number
+  to?: number
+}
+
+interface LogRow {
+  id: number
+  at: number
+  sub_key_id: number | null
+  provider_id: number | null
+  key_id: number | null
+  model: string | null
+  method: string
+  endpoint: string
+  status: number
+  outcome: RequestOutcome
+  error_code: string | null
+  latency_ms: number
+  ttfb_ms: number | null
+  prompt_tokens: number
+  completion_tokens: number
+  cached_tokens: number
+  reasoning_tokens: number
+  total_tokens: number
+  streamed: number
+  bytes_out: number
+  attempts: number
+}
+
+/** Sums SQL for a window: successes, errors (neither success nor cancelled) and tokens. */
+const windowSums = `COUNT(*) AS requests,
+  COALESCE(SUM(outcome = 'success'), 0) AS successes,
+  COALESCE(SUM(outcome NOT IN ('success', 'cancelled')), 0) AS errors,
+  COALESCE(SUM(total_tokens), 0) AS tokens`
+
+const filterColumns: Record<Exclude<keyof LogFilter, 'from' | 'to'>, string> = {
+  subKeyId: 'sub_key_id',
+  keyId: 'key_id',
+  providerId: 'provider_id',
+  model: 'model',
+  outcome: 'outcome',
+  status: 'status',
+}
+
+/**
+ * The raw request log: batched inserts (inside the usage writer's transaction), filtered pages
+ * newest first, the exact edge of a summary window, and pruning in small chunks so a large
+ * backlog never holds the write lock for long.
+ */
+export class RequestLogRepository {
+  private readonly insertStatement: Statement
+  private readonly edgeStatement: Statement<[number, number], WindowSums>
+  private readonly secondsStatement: Statement<[number], WindowSums & { second: number }>
+  private readonly pruneStatement: Statement<[number, number]>
+
+  constructor(private readonly db: Database) {
+    this.insertStatement = db.prepare(`
+      INSERT INTO request_log (at, sub_key_id, provider_id, key_id, model, method, endpoint,
+        status, outcome, error_code, latency_ms, ttfb_ms, prompt_tokens, completion_tokens,
+        cached_tokens, reasoning_tokens, total_tokens, streamed, bytes_out, attempts)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+    this.edgeStatement = db.prepare(`SELECT ${windowSums} FROM request_log WHERE at > ? AND at < ?`)
+    this.secondsStatement = db.prepare(`
+      SELECT at / 1000 AS second, ${windowSums}
+      FROM request_log WHERE at > ? GROUP BY second`)
+    this.pruneStatement = db.prepare(`
+      DELETE FROM request_log WHERE id IN (
+        SELECT id FROM request_log WHERE at < ? ORDER BY at LIMIT ?)`)
+  }
+
+  /** Appends rows; the caller holds the transaction. */
+  insert(requests: readonly CompletedRequest[]): void {
+    for (const r of requests) {
+      this.insertStatement.run(
+        r.at,
+        r.subKeyId,
+        r.providerId,
+        r.keyId,
+        r.model,
+        r.method,
+        r.endpoint,
+        r.status,
+        r.outcome,
+        r.errorCode,
+        Math.round(r.latencyMs),
+        r.ttfbMs === null ? null : Math.round(r.ttfbMs),
+        r.promptTokens,
+        r.completionTokens,
+        r.cachedTokens,
+        r.reasoningTokens,
+        r.totalTokens,
+        r.streamed ? 1 : 0,
+        r.bytesOut,
+        r.attempts,
+      )
+    }
+  }
+
+  /** Sums of the requests with `from < at < to`. */
+  sumBetween(fromExclusive: number, toExclusive: number): WindowSums {
+    return this.edgeStatement.get(fromExclusive, toExclusive)!
+  }
+
+  /** Per-second sums since `from` (exclusive): what the live windows start from. */
+  secondsSince(fromExclusive: number): (WindowSums & { second: number })[] {
+    return this.secondsStatement.all(fromExclusive)
+  }
+
+  page(filter: LogFilter, limit: number, offset: number): { rows: LogRow[]; total: number } {
+    const { where, params } = whereClause(filter)
+    const rows = this.db
+      .prepare(`SELECT * FROM request_log ${where} ORDER BY at DESC, id DESC LIMIT ? OFFSET ?`)
+      .all(...params, limit, offset) as LogRow[]
+    const total = (
+      this.db.prepare(`SELECT COUNT(*) AS n FROM request_log ${where}`).get(...params) as {
+        n: number
+      }
+    ).n
+    return { rows, total }
+  }
+
+  /** Deletes up to `limit` rows older than `before`; how many went. */
+  pruneChunk(before: number, limit: number): number {
+    return this.pruneStatement.run(before, limit).changes
+  }
+}
+
+function whereClause(filter: LogFilter): { where: string; params: (number | string)[] } {
+  const conditions: string[] = []
+  const params: (number | string)[] = []
+  for (const [field, column] of Object.entries(filterColumns)) {
+    const value = filter[field as keyof typeof filterColumns]
+    if (value === undefined) continue
+    conditions.push(`${column} = ?`)
+    params.push(value)
+  }
+  if (filter.from !== undefined) {
+    conditions.push('at >= ?')
+    params.push(filter.from)
+  }
+  if (filter.to !== undefined) {
+    conditions.push('at < ?')
+    params.push(filter.to)
+  }
+  return { where: conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '', params }
+}
+
+/** The contract's view of a log row; the sub-key's name comes from the caller. */
+export function toLogEntry(row: LogRow, subKeyName: string | null): RequestLogEntry {
+  return {
+    id: row.id,
+    at: new Date(row.at).toISOString(),
+    subKeyId: row.sub_key_id,
+    subKeyName,
+    providerId: row.provider_id,
+    keyId: row.key_id,
+    model: row.model,
+    method: row.method,
+    endpoint: row.endpoint,
+    status: row.status,
+    outcome: row.outcome,
+    errorCode: row.error_code,
+    latencyMs: row.latency_ms,
+    ttfbMs: row.ttfb_ms,
+    promptTokens: row.prompt_tokens,
+    completionTokens: row.completion_tokens,
+    cachedTokens: row.cached_tokens,
+    reasoningTokens: row.reasoning_tokens,
+    totalTokens: row.total_tokens,
+    streamed: row.streamed === 1,
+    bytesOut: row.bytes_out,
+    attempts: row.attempts,
+  }
+}
+
+export type { LogRow }

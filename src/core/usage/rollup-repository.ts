@@ -1,0 +1,127 @@
+import type { Database, Statement } from 'better-sqlite3'
+import type { RequestOutcome } from '../../shared/contract/stats'
+import { LATENCY_BUCKETS } from './latency-histogram'
+import type { Dimension, Grain, RollupDelta } from './rollup-delta'
+
+const histogramColumns = Array.from({ length: LATENCY_BUCKETS }, (_, i) => `l${i}`)
+
+/** A roll-up row as the series and usage queries read it. */
+export interface RollupRow {
+  bucket: number
+  value: string
+  outcome: RequestOutcome
+  requests: number
+  promptTokens: number
+  completionTokens: number
+  cachedTokens: number
+  reasoningTokens: number
+  totalTokens: number
+  latencySum: number
+  lastAt: number
+  /** Present when asked for. */
+  histogram?: number[]
+}
+
+const sumColumns = `SUM(requests) AS requests, SUM(prompt_tokens) AS promptTokens,
+  SUM(completion_tokens) AS completionTokens, SUM(cached_tokens) AS cachedTokens,
+  SUM(reasoning_tokens) AS reasoningTokens, SUM(total_tokens) AS totalTokens,
+  SUM(latency_sum) AS latencySum, MAX(last_at) AS lastAt`
+
+const plainColumns = `bucket, value, outcome, requests, prompt_tokens AS promptTokens,
+  completion_tokens AS completionTokens, cached_tokens AS cachedTokens,
+  reasoning_tokens AS reasoningTokens, total_tokens AS totalTokens, latency_sum AS latencySum,
+  last_at AS lastAt`
+
+/**
+ * The per-minute, per-hour and per-day sums (migration 004). Upserts add a batch's deltas in
+ * place; reads are range scans of the clustered key `(grain, dim, bucket, …)`.
+ */
+export class RollupRepository {
+  private readonly upsertStatement: Statement
+  private readonly rangeStatement: Statement<[Grain, Dimension, number, number], RollupRow>
+  private readonly rangeWithHistogram: Statement<
+    [Grain, Dimension, number, number],
+    Record<string, number | string>
+  >
+  private readonly sumsStatement: Statement<[Grain, Dimension, number], RollupRow>
+  private readonly pruneStatement: Statement<[Grain, number]>
+
+  constructor(db: Database) {
+    const histogramSet = histogramColumns.map((c) => `${c} = ${c} + excluded.${c}`).join(', ')
+    this.upsertStatement = db.prepare(`
+      INSERT INTO usage_rollups (grain, dim, bucket, value, outcome, requests, prompt_tokens,
+        completion_tokens, cached_tokens, reasoning_tokens, total_tokens, bytes_out, latency_sum,
+        ttfb_sum, ttfb_count, last_at, ${histogramColumns.join(', ')})
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ${histogramColumns.map(() => '?').join(', ')})
+      ON CONFLICT (grain, dim, bucket, value, outcome) DO UPDATE SET
+        requests = requests + excluded.requests,
+        prompt_tokens = prompt_tokens + excluded.prompt_tokens,
+        completion_tokens = completion_tokens + excluded.completion_tokens,
+        cached_tokens = cached_tokens + excluded.cached_tokens,
+        reasoning_tokens = reasoning_tokens + excluded.reasoning_tokens,
+        total_tokens = total_tokens + excluded.total_tokens,
+        bytes_out = bytes_out + excluded.bytes_out,
+        latency_sum = latency_sum + excluded.latency_sum,
+        ttfb_sum = ttfb_sum + excluded.ttfb_sum,
+        ttfb_count = ttfb_count + excluded.ttfb_count,
+        last_at = max(last_at, excluded.last_at),
+        ${histogramSet}`)
+    const range = 'WHERE grain = ? AND dim = ? AND bucket >= ? AND bucket <= ?'
+    this.rangeStatement = db.prepare(`SELECT ${plainColumns} FROM usage_rollups ${range}`)
+    this.rangeWithHistogram = db.prepare(
+      `SELECT ${plainColumns}, ${histogramColumns.join(', ')} FROM usage_rollups ${range}`,
+    )
+    this.sumsStatement = db.prepare(`
+      SELECT 0 AS bucket, value, outcome, ${sumColumns} FROM usage_rollups
+      WHERE grain = ? AND dim = ? AND bucket >= ? GROUP BY value, outcome`)
+    this.pruneStatement = db.prepare('DELETE FROM usage_rollups WHERE grain = ? AND bucket < ?')
+  }
+
+  /** Adds a batch's deltas; the caller holds the transaction. */
+  add(deltas: readonly RollupDelta[]): void {
+    for (const d of deltas) {
+      this.upsertStatement.run(
+        d.grain,
+        d.dim,
+        d.bucket,
+        d.value,
+        d.outcome,
+        d.requests,
+        d.promptTokens,
+        d.completionTokens,
+        d.cachedTokens,
+        d.reasoningTokens,
+        d.totalTokens,
+        d.bytesOut,
+        Math.round(d.latencySum),
+        Math.round(d.ttfbSum),
+        d.ttfbCount,
+        d.lastAt,
+        ...d.histogram,
+      )
+    }
+  }
+
+  /** The rows of one dimension with `from <= bucket <= to`. */
+  range(grain: Grain, dim: Dimension, from: number, to: number): RollupRow[] {
+    return this.rangeStatement.all(grain, dim, from, to)
+  }
+
+  /** Like `range`, with each row's latency histogram. */
+  rangeWithLatency(grain: Grain, dim: Dimension, from: number, to: number): RollupRow[] {
+    return this.rangeWithHistogram.all(grain, dim, from, to).map((row) => {
+      const histogram = histogramColumns.map((column) => row[column] as number)
+      for (const column of histogramColumns) delete row[column]
+      return { ...(row as unknown as RollupRow), histogram }
+    })
+  }
+
+  /** Sums per value and outcome of one dimension since `from`. */
+  sumsSince(grain: Grain, dim: Dimension, from: number): RollupRow[] {
+    return this.sumsStatement.all(grain, dim, from)
+  }
+
+  prune(grain: Grain, before: number): number {
+    return this.pruneStatement.run(grain, before).changes
+  }
+}
