@@ -46,6 +46,12 @@ async function startServe(): Promise<{ instance: ServeInstance; child: ChildProc
 }
 
 export const test = base.extend<{ serve: ServeInstance }>({
+  // The page depends on the server so that it closes first: an open event stream would otherwise
+  // hold the server's graceful shutdown until its drain deadline.
+  page: async ({ page, serve: _serve }, use) => {
+    await use(page)
+    await page.close()
+  },
   // Playwright reads fixture dependencies from the destructuring pattern; this one has none.
   // eslint-disable-next-line no-empty-pattern
   serve: async ({}, use) => {

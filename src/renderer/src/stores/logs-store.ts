@@ -1,0 +1,47 @@
+import { defineStore } from 'pinia'
+import { reactive, ref } from 'vue'
+import type { RequestOutcome } from '../../../shared/contract'
+import type { ApiError } from '../../../shared/errors'
+import { callOptional, hasOperation } from '../api/optional-operations'
+import { toApiError } from '../utils/api-error'
+
+/** One request-log row as the UI reads it; unknown fields are kept for the detail drawer. */
+export type LogRow = Record<string, unknown> & { id?: number | string }
+
+/** A page of the request log (`logs.list`, issue 5); `available` is false until it exists. */
+export const useLogsStore = defineStore('logs', () => {
+  const available = ref(hasOperation('logs.list'))
+  const items = ref<LogRow[]>([])
+  const total = ref(0)
+  const loading = ref(false)
+  const error = ref<ApiError>()
+  const query = reactive({
+    page: 1,
+    pageSize: 50,
+    outcome: null as RequestOutcome | null,
+    model: '',
+  })
+
+  async function load(): Promise<void> {
+    available.value = hasOperation('logs.list')
+    if (!available.value) return
+    loading.value = true
+    try {
+      const answer = (await callOptional('logs.list', {
+        page: query.page,
+        pageSize: query.pageSize,
+        ...(query.outcome && { outcome: query.outcome }),
+        ...(query.model.trim() && { model: query.model.trim() }),
+      })) as { items?: LogRow[]; total?: number } | LogRow[]
+      items.value = Array.isArray(answer) ? answer : (answer.items ?? [])
+      total.value = Array.isArray(answer) ? answer.length : (answer.total ?? items.value.length)
+      error.value = undefined
+    } catch (caught) {
+      error.value = toApiError(caught)
+    } finally {
+      loading.value = false
+    }
+  }
+
+  return { available, items, total, loading, error, query, load }
+})
