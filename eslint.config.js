@@ -8,15 +8,18 @@ import tseslint from 'typescript-eslint'
 /** Node built-ins under both spellings (`fs`, `node:fs`). */
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((name) => `node:${name}`)]
 
-/** Relative imports that reach into another layer, as glob groups. */
-const layer = (name) => [`**/${name}`, `**/${name}/**`]
+/**
+ * Relative imports that reach into another layer's folder (`../core/x`, `../../main`). Only
+ * relative paths: a package subpath such as `echarts/core` is not a layer.
+ */
+const layer = (name) => [`^\\.{1,2}/(?:.*/)?${name}(?:/|$)`]
 
 const restrict = (message, { paths = [], groups = [] }) => ({
   'no-restricted-imports': [
     'error',
     {
       paths: paths.map((name) => ({ name, message })),
-      patterns: groups.length > 0 ? [{ group: groups, message }] : [],
+      patterns: groups.map((regex) => ({ regex, message })),
     },
   ],
 })

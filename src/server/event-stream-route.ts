@@ -9,8 +9,15 @@ const HEARTBEAT_MS = 15_000
  * Authorized like every admin route; browsers read it with fetch, not EventSource, because
  * EventSource cannot send an Authorization header.
  */
-export function createEventStreamRoute(events: EventBus, gate: AdminGate) {
-  return (req: IncomingMessage, res: ServerResponse): void => {
+export interface EventStreamRoute {
+  handle(req: IncomingMessage, res: ServerResponse): void
+  /** Ends every open stream: at a stop they would otherwise hold the drain until its deadline. */
+  closeAll(): void
+}
+
+export function createEventStreamRoute(events: EventBus, gate: AdminGate): EventStreamRoute {
+  const open = new Set<ServerResponse>()
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
     if (!gate.authorize(req, res)) return
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
@@ -24,11 +31,19 @@ export function createEventStreamRoute(events: EventBus, gate: AdminGate) {
     })
     const heartbeat = setInterval(() => res.write(': ping\n\n'), HEARTBEAT_MS)
     heartbeat.unref()
+    open.add(res)
     const stop = (): void => {
       clearInterval(heartbeat)
       unsubscribe()
+      open.delete(res)
     }
     req.once('close', stop)
     res.once('close', stop)
+  }
+  return {
+    handle,
+    closeAll() {
+      for (const res of open) res.end()
+    },
   }
 }

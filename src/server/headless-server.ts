@@ -77,7 +77,8 @@ export async function startHeadless(options: HeadlessOptions): Promise<HeadlessS
     const uiDir =
       options.uiDir ?? path.join(path.dirname(fileURLToPath(import.meta.url)), '../renderer')
     core.server.mount('/api', withSecurityHeaders(createHttpAdapter(core.router, gate)))
-    core.server.mount('/api/events', withSecurityHeaders(createEventStreamRoute(core.events, gate)))
+    const eventStreams = createEventStreamRoute(core.events, gate)
+    core.server.mount('/api/events', withSecurityHeaders(eventStreams.handle))
     core.server.mount('/token', withSecurityHeaders(createTokenRoute(gate)))
     core.server.mount('/', withSecurityHeaders(createStaticFiles(uiDir)))
 
@@ -91,7 +92,10 @@ export async function startHeadless(options: HeadlessOptions): Promise<HeadlessS
       core: opened,
       adminToken,
       async close(deadlineMs = 10_000) {
-        await opened.close(deadlineMs)
+        const stopping = opened.close(deadlineMs)
+        // Event streams never finish on their own; end them once the listener stops accepting.
+        eventStreams.closeAll()
+        await stopping
         releaseLock()
       },
     }

@@ -7,6 +7,9 @@ test('switching language and theme changes the whole UI and is kept in settings'
 }) => {
   await signIn(page, serve, '#/settings')
   await expect(page.getByTestId('settings-proxy')).toBeVisible()
+  // Headless without a keychain: the key-file protection is shown with its warning.
+  await expect(page.getByTestId('settings-security')).toContainText('master.key')
+  await expect(page.getByTestId('key-protection-warning')).toBeVisible()
   await page.screenshot({ path: screenshotPath('settings-light'), fullPage: true })
 
   await page.getByTestId('language-switch').click()

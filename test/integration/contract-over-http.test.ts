@@ -51,6 +51,19 @@ describe('the contract over HTTP (headless, real listener on port 0)', () => {
     })
   })
 
+  it('ends open event streams at a stop instead of waiting for the deadline', async () => {
+    const running = await startTestServer()
+    const response = await fetch(`${running.url}/api/events`, {
+      headers: { authorization: `Bearer ${running.adminToken.token}` },
+    })
+    const reader = response.body!.getReader()
+    await reader.read()
+    const started = performance.now()
+    await running.close(10_000)
+    expect(performance.now() - started).toBeLessThan(3_000)
+    expect((await reader.read()).done).toBe(true)
+  })
+
   it('answers 401 without the token, and never accepts it from the query string', async () => {
     server = await startTestServer()
     const bare = await fetch(`${server.url}/api/settings`)

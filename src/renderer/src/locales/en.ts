@@ -232,6 +232,17 @@ export const en = {
     presets: 'Presets',
   },
   settings: {
+    security: {
+      title: 'Key protection',
+      backend:
+        'Upstream keys are encrypted at rest (AES-256-GCM). The encryption key is protected by',
+      backends: {
+        'safe-storage': 'the operating system’s keychain',
+        'key-file': 'a key file in the data folder (master.key)',
+        passphrase: 'the passphrase in KEYPOOL_PASSPHRASE',
+      },
+      weak: 'No OS keychain is available, so anyone who can read the data folder can decrypt your keys. Keep the folder private, or set KEYPOOL_PASSPHRASE.',
+    },
     title: 'Settings',
     save: 'Save changes',
     reset: 'Discard changes',
@@ -253,7 +264,8 @@ export const en = {
       lanWarning:
         'The proxy will be reachable from other machines. Anyone with a sub-key can use your upstream keys; keep sub-keys secret and limited.',
       port: 'Port',
-      portHelp: 'Clients use http://<host>:<port>/v1. A change restarts the listener.',
+      portHelp:
+        'Clients use http://<host>:<port>/v1. Address and port changes take effect when KeyPool restarts.',
       allowedHosts: 'Extra allowed Host names',
       allowedHostsHelp:
         'Names besides localhost and 127.0.0.1 that clients may use (DNS-rebinding protection).',

@@ -233,6 +233,16 @@ export const zhCN: Messages = {
     presets: '预设',
   },
   settings: {
+    security: {
+      title: '密钥保护',
+      backend: '上游密钥以 AES-256-GCM 加密存储。加密密钥由以下方式保护：',
+      backends: {
+        'safe-storage': '操作系统的钥匙串',
+        'key-file': '数据目录中的密钥文件（master.key）',
+        passphrase: 'KEYPOOL_PASSPHRASE 中的口令',
+      },
+      weak: '没有可用的系统钥匙串，能读取数据目录的人即可解密你的密钥。请确保目录私密，或设置 KEYPOOL_PASSPHRASE。',
+    },
     title: '设置',
     save: '保存更改',
     reset: '放弃更改',
@@ -253,7 +263,7 @@ export const zhCN: Messages = {
       lanWarning:
         '其他机器将能访问此代理。持有子密钥的人都能使用你的上游密钥，请妥善保管并限制子密钥。',
       port: '端口',
-      portHelp: '客户端使用 http://<地址>:<端口>/v1。修改后监听会重启。',
+      portHelp: '客户端使用 http://<地址>:<端口>/v1。地址和端口的修改在 KeyPool 重启后生效。',
       allowedHosts: '额外允许的 Host 名',
       allowedHostsHelp: '除 localhost 和 127.0.0.1 外客户端可使用的主机名（防 DNS 重绑定）。',
       allowedOrigins: '允许的浏览器来源',

@@ -1,7 +1,5 @@
 import { BarChart, LineChart, PieChart } from 'echarts/charts'
 import { GridComponent, LegendComponent, TooltipComponent } from 'echarts/components'
-// The layer rule's `**/core` pattern also matches this npm path; it is echarts, not src/core.
-// eslint-disable-next-line no-restricted-imports
 import { use } from 'echarts/core'
 import { CanvasRenderer } from 'echarts/renderers'
 
