@@ -3,6 +3,7 @@ import { subKeyHandlers } from './handlers/sub-key-handlers'
 import { SubKeyRepository } from './store/sub-key-repository'
 import { SubKeyService } from './sub-keys/sub-key-service'
 import { systemHandlers } from './handlers/system-handlers'
+import { ConnectionTester } from './sub-keys/connection-tester'
 import type { SystemStatus } from '../shared/contract/system'
 import pkg from '../../package.json' with { type: 'json' }
 import { systemClock, type Clock } from './clock'
@@ -95,6 +96,7 @@ export class KeyPoolCore {
   private readonly statsNotifier: StatsNotifier
   private closed = false
   private listeningUrl: string | undefined
+  private readonly connectionTester = new ConnectionTester(() => this.listeningUrl)
 
   private constructor(
     readonly database: Database,
@@ -182,6 +184,7 @@ export class KeyPoolCore {
       ...subKeyHandlers(this.subKeys),
       ...statsHandlers(this.stats),
       ...systemHandlers(() => this.status()),
+      'subKeys.testConnection': ({ secret }) => this.connectionTester.run(secret),
     }
     this.router = new OperationRouter(handlers, logger)
     this.server = new LocalServer({
@@ -273,7 +276,14 @@ export class KeyPoolCore {
       overrides.port ?? proxy.port,
       overrides.host ?? proxy.host,
     )
-    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
+    // A wildcard bind is reached through loopback from this machine (and passes the Host guard).
+    const local =
+      address.address === '0.0.0.0'
+        ? '127.0.0.1'
+        : address.address === '::'
+          ? '::1'
+          : address.address
+    const host = address.family === 'IPv6' ? `[${local}]` : local
     this.listeningUrl = `http://${host}:${address.port}`
     return { url: this.listeningUrl }
   }

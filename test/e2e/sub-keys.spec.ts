@@ -39,6 +39,13 @@ test('a sub-key is created, copied from the reveal dialog and used through the p
   expect(secret.length).toBeGreaterThan(20)
   await expect(reveal.getByTestId('snippet-env')).toContainText(`OPENAI_API_KEY="${secret}"`)
   await page.screenshot({ path: screenshotPath('sub-key-reveal') })
+  // The connection test runs models, a chat and a streamed chat with the secret: 3 requests.
+  await reveal.getByTestId('reveal-test').click()
+  const results = reveal.getByTestId('reveal-test-results')
+  await expect(results.locator('li')).toHaveCount(3)
+  await expect(results).toContainText('[DONE]')
+  await expect(results).not.toContainText('invalid_sub_key')
+  await page.screenshot({ path: screenshotPath('sub-key-connection-test') })
   await reveal.getByTestId('reveal-close').click()
   await expect(reveal).toBeHidden()
   // The secret is never rendered again.
@@ -55,12 +62,12 @@ test('a sub-key is created, copied from the reveal dialog and used through the p
   expect(body.choices.length).toBe(1)
 
   await page.getByRole('button', { name: 'Refresh' }).click()
-  await expect(page.getByTestId('sub-keys-table')).toContainText('9 / 10')
+  await expect(page.getByTestId('sub-keys-table')).toContainText('6 / 10')
   await page.screenshot({ path: screenshotPath('sub-keys-used') })
 
   // The dashboard's numbers move with the traffic, and the log shows the request.
   await page.getByTestId('nav-dashboard').click()
-  await expect(page.getByTestId('card-total')).toContainText('1')
+  await expect(page.getByTestId('card-total')).toContainText('4')
   for (let i = 0; i < 3; i++) {
     await fetch(`${serve.url}/v1/chat/completions`, {
       method: 'POST',
@@ -68,7 +75,7 @@ test('a sub-key is created, copied from the reveal dialog and used through the p
       body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }),
     })
   }
-  await expect(page.getByTestId('card-total')).toContainText('4')
+  await expect(page.getByTestId('card-total')).toContainText('7')
   await page.waitForTimeout(3500)
   await page.screenshot({ path: screenshotPath('dashboard-after-traffic') })
   await page.getByTestId('nav-logs').click()

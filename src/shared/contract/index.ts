@@ -7,6 +7,7 @@ import { validationOperations } from './validation'
 import { statsOperations } from './stats'
 import { logOperations } from './logs'
 import { systemOperations } from './system'
+import { connectionTestOperations } from './connection-test'
 
 /** Every management operation of KeyPool, by name. Both transports are generated from this. */
 export const contract = {
@@ -18,6 +19,7 @@ export const contract = {
   ...statsOperations,
   ...logOperations,
   ...systemOperations,
+  ...connectionTestOperations,
 }
 
 export type Contract = typeof contract
@@ -45,3 +47,4 @@ export * from './events'
 export * from './stats'
 export * from './logs'
 export * from './system'
+export * from './connection-test'

@@ -215,6 +215,10 @@ export const en = {
       copy: 'Copy key',
       snippets: 'Ready-to-paste configuration',
       close: 'I have copied it',
+      test: 'Test connection',
+      testHelp:
+        'Lists models, then sends a chat and a streamed chat through the proxy with this key (uses 3 requests and a few tokens).',
+      steps: { models: 'Models', chat: 'Chat', stream: 'Streamed chat' },
     },
   },
   providers: {

@@ -216,6 +216,10 @@ export const zhCN: Messages = {
       copy: '复制密钥',
       snippets: '可直接粘贴的配置',
       close: '我已复制',
+      test: '测试连接',
+      testHelp:
+        '通过代理用此密钥列出模型，再发送一次对话和一次流式对话（消耗 3 次请求和少量 token）。',
+      steps: { models: '模型列表', chat: '对话', stream: '流式对话' },
     },
   },
   providers: {
