@@ -57,6 +57,7 @@ export class CoreEventBridge {
       }),
       events.on('keys.changed', () => this.requestRefresh()),
       events.on('stats.changed', () => this.requestRefresh()),
+      events.on('pool.health', () => this.requestRefresh()),
       events.on('providers.changed', () => this.requestRefresh()),
       events.on('subKeys.changed', () => this.checkExpiringSubKeys()),
     )
