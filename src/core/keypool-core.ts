@@ -4,6 +4,7 @@ import { SubKeyRepository } from './store/sub-key-repository'
 import { SubKeyService } from './sub-keys/sub-key-service'
 import { systemHandlers } from './handlers/system-handlers'
 import { ConnectionTester } from './sub-keys/connection-tester'
+import { ProviderTester } from './validation/provider-tester'
 import type { SystemStatus } from '../shared/contract/system'
 import pkg from '../../package.json' with { type: 'json' }
 import { systemClock, type Clock } from './clock'
@@ -185,6 +186,8 @@ export class KeyPoolCore {
       ...statsHandlers(this.stats),
       ...systemHandlers(() => this.status()),
       'subKeys.testConnection': ({ secret }) => this.connectionTester.run(secret),
+      'providers.test': ({ id }) =>
+        new ProviderTester(this.providers, this.keys, () => this.clock.now()).test(id),
     }
     this.router = new OperationRouter(handlers, logger)
     this.server = new LocalServer({

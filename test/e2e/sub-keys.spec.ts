@@ -83,4 +83,11 @@ test('a sub-key is created, copied from the reveal dialog and used through the p
   await page.getByText('gpt-4o-mini').first().click()
   await page.waitForTimeout(300)
   await page.screenshot({ path: screenshotPath('logs-detail') })
+
+  // The provider's Test lists models with one of its keys.
+  await page.keyboard.press('Escape')
+  await page.getByTestId('nav-providers').click()
+  await page.getByTestId(`provider-test-${provider.id}`).click()
+  await expect(page.getByText(/models listed in \d+ ms/)).toBeVisible()
+  await page.screenshot({ path: screenshotPath('provider-test') })
 })

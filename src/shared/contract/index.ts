@@ -8,6 +8,7 @@ import { statsOperations } from './stats'
 import { logOperations } from './logs'
 import { systemOperations } from './system'
 import { connectionTestOperations } from './connection-test'
+import { providerTestOperations } from './provider-test'
 
 /** Every management operation of KeyPool, by name. Both transports are generated from this. */
 export const contract = {
@@ -20,6 +21,7 @@ export const contract = {
   ...logOperations,
   ...systemOperations,
   ...connectionTestOperations,
+  ...providerTestOperations,
 }
 
 export type Contract = typeof contract
@@ -48,3 +50,4 @@ export * from './stats'
 export * from './logs'
 export * from './system'
 export * from './connection-test'
+export * from './provider-test'

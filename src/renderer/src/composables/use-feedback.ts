@@ -22,6 +22,7 @@ export function useFeedback() {
     describe,
     success: (text: string) => message.success(text),
     info: (text: string) => message.info(text),
+    warning: (text: string) => message.warning(text, { duration: 8000, closable: true }),
     error(caught: unknown): void {
       message.error(describe(toApiError(caught)), { duration: 6000, closable: true })
     },

@@ -223,6 +223,10 @@ export const en = {
   },
   providers: {
     title: 'Providers',
+    test: 'Test',
+    testOk: '{name}: {models} models listed in {ms} ms.',
+    testReachable: '{name} answered in {ms} ms, but not with a working key: {detail}',
+    testUnreachable: '{name} did not answer: {detail}',
     add: 'Add provider',
     editTitle: 'Edit provider',
     createTitle: 'Add provider',

@@ -224,6 +224,10 @@ export const zhCN: Messages = {
   },
   providers: {
     title: '服务商',
+    test: '测试',
+    testOk: '{name}：{ms} 毫秒内列出 {models} 个模型。',
+    testReachable: '{name} 在 {ms} 毫秒内有响应，但没有可用的密钥：{detail}',
+    testUnreachable: '{name} 没有响应：{detail}',
     add: '添加服务商',
     editTitle: '编辑服务商',
     createTitle: '添加服务商',
