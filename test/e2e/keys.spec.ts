@@ -72,6 +72,16 @@ test('adding 1,000 keys by paste shows the preview and the counts, then validati
   await expect(page.getByTestId('pool-health')).toHaveAttribute('data-health', 'amber')
   await page.screenshot({ path: screenshotPath('keys-invalid-filter') })
 
+  // A key's details: its recorded state change, and an editable label.
+  await page.locator('[data-testid^="key-details-"]').first().click()
+  const details = page.getByTestId('key-details')
+  await expect(details.getByTestId('key-history')).toContainText('Invalid')
+  await details.getByTestId('key-label').locator('input').fill('team-b spare')
+  await page.screenshot({ path: screenshotPath('key-details') })
+  await details.getByTestId('key-save').click()
+  await expect(details).toBeHidden()
+  await expect(page.getByTestId('keys-table')).toContainText('team-b spare')
+
   // Reset invalid to active brings invalid and exhausted back.
   await page.getByTestId('keys-more').click()
   await page.getByText('Reset invalid to active').click()
