@@ -30,6 +30,7 @@ test('a sub-key is created, copied from the reveal dialog and used through the p
   const form = page.getByTestId('sub-key-form')
   await form.getByTestId('sub-key-name').locator('input').fill('e2e laptop')
   await form.getByTestId('sub-key-max-requests').locator('input').fill('10')
+  await page.waitForTimeout(300) // let the dialog finish fading in for the screenshot
   await page.screenshot({ path: screenshotPath('sub-key-form') })
   await form.getByTestId('sub-key-submit').click()
 
