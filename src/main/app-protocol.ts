@@ -1,6 +1,7 @@
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { net, protocol } from 'electron'
+import { contentSecurityPolicy } from '../shared/content-security-policy'
 import { APP_HOST, APP_SCHEME } from './sender-check'
 
 /** Must run before `app.ready`: `app://` behaves like a secure, standard origin. */
@@ -37,24 +38,8 @@ export function resolveAppUrl(root: string, requestUrl: string): string | undefi
   return file.startsWith(resolvedRoot + path.sep) ? file : undefined
 }
 
-/**
- * The app page's policy, also set as a header: index.html carries the same policy in a meta tag,
- * but only a header can say `frame-ancestors`, and the header covers every response. naive-ui
- * injects styles at run time, hence `style-src 'unsafe-inline'`. Kept in step with the headless
- * server's policy (src/server/security-headers.ts), which main may not import.
- */
-export const APP_CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data:",
-  "font-src 'self' data:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ')
+/** The app page's policy; the desktop has no form to post. */
+export const APP_CONTENT_SECURITY_POLICY = contentSecurityPolicy("'none'")
 
 /** A copy of `response` with the security headers (a fetched response's headers are immutable). */
 export function withSecurityHeaders(response: Response): Response {

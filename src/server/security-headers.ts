@@ -1,22 +1,8 @@
 import type { ServerResponse } from 'node:http'
+import { contentSecurityPolicy } from '../shared/content-security-policy'
 
-/**
- * Headers for everything the headless server itself answers (admin API, login, web UI).
- * naive-ui injects its styles at run time, hence `style-src 'unsafe-inline'`; scripts are
- * same-origin only.
- */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data:",
-  "font-src 'self' data:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-].join('; ')
+/** The policy for everything the headless server answers; its seed login form posts to itself. */
+export const CONTENT_SECURITY_POLICY = contentSecurityPolicy("'self'")
 
 export function applySecurityHeaders(res: ServerResponse): void {
   res.setHeader('content-security-policy', CONTENT_SECURITY_POLICY)
