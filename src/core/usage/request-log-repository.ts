@@ -46,6 +46,44 @@ const windowSums = `COUNT(*) AS requests,
   COALESCE(SUM(outcome NOT IN ('success', 'cancelled')), 0) AS errors,
   COALESCE(SUM(total_tokens), 0) AS tokens`
 
+const insertColumns = `at, sub_key_id, provider_id, key_id, model, method, endpoint, status,
+  outcome, error_code, latency_ms, ttfb_ms, prompt_tokens, completion_tokens, cached_tokens,
+  reasoning_tokens, total_tokens, streamed, bytes_out, attempts`
+const COLUMNS = 20
+/** Rows per multi-row INSERT: 500 bound values, far below SQLite's limit of 32,766. */
+const ROWS_PER_INSERT = 25
+
+function insertSql(rows: number): string {
+  const row = `(${new Array<string>(COLUMNS).fill('?').join(', ')})`
+  return `INSERT INTO request_log (${insertColumns}) VALUES ${new Array<string>(rows).fill(row).join(', ')}`
+}
+
+/** A request's values in `insertColumns` order. */
+function pushColumns(values: (string | number | null)[], r: CompletedRequest): void {
+  values.push(
+    r.at,
+    r.subKeyId,
+    r.providerId,
+    r.keyId,
+    r.model,
+    r.method,
+    r.endpoint,
+    r.status,
+    r.outcome,
+    r.errorCode,
+    Math.round(r.latencyMs),
+    r.ttfbMs === null ? null : Math.round(r.ttfbMs),
+    r.promptTokens,
+    r.completionTokens,
+    r.cachedTokens,
+    r.reasoningTokens,
+    r.totalTokens,
+    r.streamed ? 1 : 0,
+    r.bytesOut,
+    r.attempts,
+  )
+}
+
 const filterColumns: Record<Exclude<keyof LogFilter, 'from' | 'to'>, string> = {
   subKeyId: 'sub_key_id',
   keyId: 'key_id',
@@ -61,17 +99,15 @@ const filterColumns: Record<Exclude<keyof LogFilter, 'from' | 'to'>, string> = {
  * backlog never holds the write lock for long.
  */
 export class RequestLogRepository {
-  private readonly insertStatement: Statement
+  private readonly insertOne: Statement
+  private readonly insertMany: Statement
   private readonly edgeStatement: Statement<[number, number], WindowSums>
   private readonly secondsStatement: Statement<[number], WindowSums & { second: number }>
   private readonly pruneStatement: Statement<[number, number]>
 
   constructor(private readonly db: Database) {
-    this.insertStatement = db.prepare(`
-      INSERT INTO request_log (at, sub_key_id, provider_id, key_id, model, method, endpoint,
-        status, outcome, error_code, latency_ms, ttfb_ms, prompt_tokens, completion_tokens,
-        cached_tokens, reasoning_tokens, total_tokens, streamed, bytes_out, attempts)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+    this.insertOne = db.prepare(insertSql(1))
+    this.insertMany = db.prepare(insertSql(ROWS_PER_INSERT))
     this.edgeStatement = db.prepare(`SELECT ${windowSums} FROM request_log WHERE at > ? AND at < ?`)
     this.secondsStatement = db.prepare(`
       SELECT at / 1000 AS second, ${windowSums}
@@ -81,31 +117,22 @@ export class RequestLogRepository {
         SELECT id FROM request_log WHERE at < ? ORDER BY at LIMIT ?)`)
   }
 
-  /** Appends rows; the caller holds the transaction. */
+  /**
+   * Appends rows; the caller holds the transaction. Rows go in groups of `ROWS_PER_INSERT` per
+   * statement: one native call per group instead of per row is most of what binding costs.
+   */
   insert(requests: readonly CompletedRequest[]): void {
-    for (const r of requests) {
-      this.insertStatement.run(
-        r.at,
-        r.subKeyId,
-        r.providerId,
-        r.keyId,
-        r.model,
-        r.method,
-        r.endpoint,
-        r.status,
-        r.outcome,
-        r.errorCode,
-        Math.round(r.latencyMs),
-        r.ttfbMs === null ? null : Math.round(r.ttfbMs),
-        r.promptTokens,
-        r.completionTokens,
-        r.cachedTokens,
-        r.reasoningTokens,
-        r.totalTokens,
-        r.streamed ? 1 : 0,
-        r.bytesOut,
-        r.attempts,
-      )
+    let next = 0
+    const values: (string | number | null)[] = []
+    for (; next + ROWS_PER_INSERT <= requests.length; next += ROWS_PER_INSERT) {
+      values.length = 0
+      for (let i = next; i < next + ROWS_PER_INSERT; i++) pushColumns(values, requests[i]!)
+      this.insertMany.run(values)
+    }
+    for (; next < requests.length; next++) {
+      values.length = 0
+      pushColumns(values, requests[next]!)
+      this.insertOne.run(values)
     }
   }
 
@@ -146,6 +173,11 @@ function whereClause(filter: LogFilter): { where: string; params: (number | stri
     if (value === undefined) continue
     conditions.push(`${column} = ?`)
     params.push(value)
+  }
+  // Lets SQLite use the partial index over failures (migration 005), which it only considers
+  // when the query repeats the index's own condition.
+  if (filter.outcome !== undefined && filter.outcome !== 'success') {
+    conditions.push(`outcome <> 'success'`)
   }
   if (filter.from !== undefined) {
     conditions.push('at >= ?')

@@ -91,42 +91,80 @@ function emptyDelta(
   }
 }
 
+/** Adds `from`'s sums into `into` (same outcome; bucket and value are the caller's). */
+function addInto(into: RollupDelta, from: RollupDelta): void {
+  into.requests += from.requests
+  into.promptTokens += from.promptTokens
+  into.completionTokens += from.completionTokens
+  into.cachedTokens += from.cachedTokens
+  into.reasoningTokens += from.reasoningTokens
+  into.totalTokens += from.totalTokens
+  into.bytesOut += from.bytesOut
+  into.latencySum += from.latencySum
+  into.ttfbSum += from.ttfbSum
+  into.ttfbCount += from.ttfbCount
+  if (from.lastAt > into.lastAt) into.lastAt = from.lastAt
+  for (let i = 0; i < LATENCY_BUCKETS; i++) into.histogram[i]! += from.histogram[i]!
+}
+
+/**
+ * Requests of one batch that share minute, outcome, key, sub-key and model: every roll-up row
+ * a request touches is a function of these five, so the second stage folds cells, not requests.
+ */
+interface Cell {
+  sums: RollupDelta
+  request: CompletedRequest
+}
+
 /**
  * Folds a batch of requests into the roll-up rows it changes, so a flush upserts each row once
- * however many requests it carried (a busy 200 ms batch touches a few dozen rows). Runs on the
- * main thread at every flush: the map key is built from strings made once per request.
+ * however many requests it carried. Two stages keep this cheap on the proxy's thread: requests
+ * merge into cells with one map lookup each (a busy 200 ms batch of 1,000 requests over 10 keys
+ * is a few dozen cells), and only the cells fan out to the 14 grain × dimension rows.
  */
 export function rollupDeltas(requests: readonly CompletedRequest[]): RollupDelta[] {
-  const deltas = new Map<string, RollupDelta>()
+  const cells = new Map<string, Cell>()
   for (const request of requests) {
-    const latencyBucketIndex = latencyBucket(request.latencyMs)
+    const minute = bucketOf(request.at, 'm')
+    const id = `${minute}|${request.outcome}|${request.keyId}|${request.subKeyId}|${request.model}`
+    let cell = cells.get(id)
+    if (!cell) {
+      cell = { sums: emptyDelta('m', 'all', minute, '', request.outcome), request }
+      cells.set(id, cell)
+    }
+    const sums = cell.sums
+    sums.requests++
+    sums.promptTokens += request.promptTokens
+    sums.completionTokens += request.completionTokens
+    sums.cachedTokens += request.cachedTokens
+    sums.reasoningTokens += request.reasoningTokens
+    sums.totalTokens += request.totalTokens
+    sums.bytesOut += request.bytesOut
+    sums.latencySum += request.latencyMs
+    if (request.ttfbMs !== null) {
+      sums.ttfbSum += request.ttfbMs
+      sums.ttfbCount++
+    }
+    if (request.at > sums.lastAt) sums.lastAt = request.at
+    sums.histogram[latencyBucket(request.latencyMs)]!++
+  }
+
+  const deltas = new Map<string, RollupDelta>()
+  for (const { sums, request } of cells.values()) {
     const values = valuesOf(request)
     for (const grain of grains) {
-      const bucket = bucketOf(request.at, grain)
-      const head = `${grain}${bucket}\u0000${request.outcome}\u0000`
+      const bucket = bucketOf(sums.bucket, grain)
+      const head = `${grain}${bucket}\u0000${sums.outcome}\u0000`
       for (const dim of dimensionsByGrain[grain]) {
         const value = values[dim]
         if (value === null) continue
         const id = head + dim + '\u0000' + value
         let delta = deltas.get(id)
         if (!delta) {
-          delta = emptyDelta(grain, dim, bucket, value, request.outcome)
+          delta = emptyDelta(grain, dim, bucket, value, sums.outcome)
           deltas.set(id, delta)
         }
-        delta.requests++
-        delta.promptTokens += request.promptTokens
-        delta.completionTokens += request.completionTokens
-        delta.cachedTokens += request.cachedTokens
-        delta.reasoningTokens += request.reasoningTokens
-        delta.totalTokens += request.totalTokens
-        delta.bytesOut += request.bytesOut
-        delta.latencySum += request.latencyMs
-        if (request.ttfbMs !== null) {
-          delta.ttfbSum += request.ttfbMs
-          delta.ttfbCount++
-        }
-        if (request.at > delta.lastAt) delta.lastAt = request.at
-        delta.histogram[latencyBucketIndex]!++
+        addInto(delta, sums)
       }
     }
   }

@@ -3,6 +3,7 @@ import { initialMigration } from './001-initial'
 import { upstreamKeysMigration } from './002-upstream-keys'
 import { subKeysMigration } from './003-sub-keys'
 import { requestLogMigration } from './004-request-log'
+import { leanRequestLogIndexesMigration } from './005-lean-request-log-indexes'
 
 /** Every schema migration in order. Append only: a shipped migration never changes. */
 export const migrations: readonly Migration[] = [
@@ -10,4 +11,5 @@ export const migrations: readonly Migration[] = [
   upstreamKeysMigration,
   subKeysMigration,
   requestLogMigration,
+  leanRequestLogIndexesMigration,
 ]

@@ -1,0 +1,65 @@
+import path from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { openDatabase, type Database } from '../../../../src/core/store/database'
+import { RequestLogRepository } from '../../../../src/core/usage/request-log-repository'
+import { completedRequest } from '../../../support/completed-request'
+import { tempDir } from '../../../support/temp-dir'
+
+let db: Database | undefined
+afterEach(() => db?.close())
+
+function repository(): RequestLogRepository {
+  db = openDatabase(path.join(tempDir(), 'keypool.db'))
+  return new RequestLogRepository(db)
+}
+
+describe('RequestLogRepository', () => {
+  it('stores every row of a batch, whole groups of 25 and the rest, with each column', () => {
+    const log = repository()
+    const requests = Array.from({ length: 57 }, (_, i) =>
+      completedRequest(1_000 + i, {
+        keyId: i,
+        ttfbMs: i % 2 === 0 ? null : i,
+        streamed: i % 3 === 0,
+        errorCode: i === 56 ? 'upstream_timeout' : null,
+        latencyMs: i + 0.4,
+      }),
+    )
+    db!.transaction(() => log.insert(requests))()
+    const { rows, total } = log.page({}, 100, 0)
+    expect(total).toBe(57)
+    const oldestFirst = [...rows].reverse()
+    expect(oldestFirst.map((row) => row.at)).toEqual(requests.map((r) => r.at))
+    expect(oldestFirst.map((row) => row.key_id)).toEqual(requests.map((r) => r.keyId))
+    expect(oldestFirst.map((row) => row.ttfb_ms)).toEqual(requests.map((r) => r.ttfbMs))
+    expect(oldestFirst.map((row) => row.streamed)).toEqual(
+      requests.map((r) => (r.streamed ? 1 : 0)),
+    )
+    expect(oldestFirst.at(-1)!.error_code).toBe('upstream_timeout')
+    expect(oldestFirst[3]!.latency_ms).toBe(3)
+  })
+
+  it('filters by a failure outcome through the partial index, and by success without it', () => {
+    const log = repository()
+    const outcomes = ['success', 'upstream_error', 'success', 'rate_limited', 'upstream_error']
+    db!.transaction(() =>
+      log.insert(
+        outcomes.map((outcome, i) =>
+          completedRequest(2_000 + i, { outcome: outcome as 'success', status: 200 }),
+        ),
+      ),
+    )()
+    expect(log.page({ outcome: 'upstream_error' }, 50, 0).rows.map((r) => r.at)).toEqual([
+      2_004, 2_001,
+    ])
+    expect(log.page({ outcome: 'upstream_error' }, 50, 0).total).toBe(2)
+    expect(log.page({ outcome: 'success' }, 50, 0).total).toBe(2)
+    const plan = db!
+      .prepare(
+        `EXPLAIN QUERY PLAN SELECT COUNT(*) FROM request_log
+         WHERE outcome = 'rate_limited' AND outcome <> 'success'`,
+      )
+      .all() as { detail: string }[]
+    expect(plan.map((step) => step.detail).join()).toContain('ix_request_log_failures')
+  })
+})
