@@ -45,6 +45,11 @@ export const proxyErrors = {
     message: 'Request body is too large',
   },
   invalid_request: { status: 400, type: 'invalid_request_error', message: 'Invalid request' },
+  method_not_allowed: {
+    status: 405,
+    type: 'invalid_request_error',
+    message: 'This HTTP method is not supported by the proxy',
+  },
   unsupported_media_type: {
     status: 415,
     type: 'invalid_request_error',

@@ -1,9 +1,19 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
+import type { Duplex } from 'node:stream'
 import type { Logger } from '../logger'
 import { isAllowedHost } from './host-guard'
 import { isAllowedOrigin } from './origin-guard'
 import { sendJson } from './json-response'
+import {
+  MAX_REQUEST_HEADERS,
+  headersTooLarge,
+  invalidRequest,
+  rawRefusal,
+  refusalBody,
+  refusalForParseError,
+  type ListenerRefusal,
+} from './listener-refusal'
 
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>
 
@@ -21,6 +31,12 @@ interface Mount {
 }
 
 /**
+ * How long a refused connection may go on sending (its bytes are dropped) before it is closed:
+ * closing a socket with unread bytes resets it, and the client could lose the answer.
+ */
+const REFUSED_LINGER_MS = 1_000
+
+/**
  * The one HTTP listener of KeyPool: the proxy (`/v1`), `/health`, and in headless mode the admin
  * API and the web UI. Every request first passes the Host and Origin guards, whatever route it
  * targets. Handlers are mounted by path prefix; the longest prefix wins.
@@ -28,30 +44,58 @@ interface Mount {
 export class LocalServer {
   private readonly server: http.Server
   private readonly mounts: Mount[] = []
-  /** Open connections and how many requests each is serving right now. */
-  private readonly sockets = new Map<Socket, number>()
+  /** Open connections and the responses each is serving right now. */
+  private readonly sockets = new Map<Socket, Set<ServerResponse>>()
+  /** Connections answered on the raw socket, now only waiting to close. */
+  private readonly refused = new WeakSet<Duplex>()
   private draining = false
   private port = 0
 
   constructor(private readonly options: LocalServerOptions) {
+    const headersTimeout = options.headersTimeoutMs ?? 30_000
     this.server = http.createServer(
       {
-        headersTimeout: options.headersTimeoutMs ?? 30_000,
+        headersTimeout,
+        // Node enforces the headers timeout on this tick (30 s by default): a slow client could
+        // otherwise hold a connection for up to twice the timeout (SECURITY.md P2).
+        connectionsCheckingInterval: Math.min(5_000, Math.max(50, Math.floor(headersTimeout / 4))),
         // Streams may legitimately last many minutes; the proxy applies its own timeouts.
         requestTimeout: 0,
         keepAliveTimeout: 5_000,
+        // `dispatch` refuses a missing (or repeated) Host itself, in JSON, not Node's empty 400.
+        requireHostHeader: false,
       },
       (req, res) => this.dispatch(req, res),
     )
+    // Node 24 refuses a request past this count (HPE_HEADER_OVERFLOW: 431 below); earlier
+    // versions dropped the extra headers silently, so `dispatch` checks the count as well.
+    this.server.maxHeadersCount = MAX_REQUEST_HEADERS + 1
     this.server.on('connection', (socket) => {
-      this.sockets.set(socket, 0)
+      this.sockets.set(socket, new Set())
       socket.once('close', () => this.sockets.delete(socket))
     })
-    this.server.on('clientError', (error, socket) => {
-      if (!socket.writable) return socket.destroy()
-      const status = (error as NodeJS.ErrnoException).code === 'HPE_HEADER_OVERFLOW' ? 431 : 400
-      socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nConnection: close\r\n\r\n`)
+    // What Node's parser refuses (malformed, smuggling-shaped, too large, too slow) would get
+    // an empty 400 from Node; KeyPool answers in its JSON error shape instead (SECURITY.md I2).
+    this.server.on('clientError', (error, socket) =>
+      this.refuseConnection(socket, refusalForParseError(error)),
+    )
+    // Without these listeners Node drops a CONNECT silently and answers a foreign `Expect` with
+    // an empty 417.
+    this.server.on('connect', (_req, socket) => {
+      this.refuseConnection(socket, {
+        status: 405,
+        code: 'method_not_allowed',
+        message: 'CONNECT is not supported',
+      })
+      socket.resume()
     })
+    this.server.on('checkExpectation', (_req, res) =>
+      refuse(res, {
+        status: 417,
+        code: 'expectation_failed',
+        message: 'Only "Expect: 100-continue" is supported',
+      }),
+    )
     this.mount('/health', (_req, res) => sendJson(res, 200, { status: 'ok' }))
   }
 
@@ -88,7 +132,7 @@ export class LocalServer {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()))
     // Connections without a request in flight (idle keep-alive, or opened and never used) would
     // otherwise hold the stop until the deadline.
-    for (const [socket, active] of this.sockets) if (active === 0) socket.destroy()
+    for (const [socket, active] of this.sockets) if (active.size === 0) socket.destroy()
     const timer = setTimeout(() => {
       for (const socket of this.sockets.keys()) socket.destroy()
     }, deadlineMs)
@@ -99,6 +143,13 @@ export class LocalServer {
 
   private dispatch(req: IncomingMessage, res: ServerResponse): void {
     this.track(req.socket, res)
+    if (req.rawHeaders.length / 2 > MAX_REQUEST_HEADERS) {
+      return refuse(res, headersTooLarge(`More than ${MAX_REQUEST_HEADERS} request headers`))
+    }
+    // Node keeps the first of several Host headers; a front end may keep another (RFC 9112 §3.2).
+    if (countHeader(req.rawHeaders, 'host') !== 1) {
+      return refuse(res, invalidRequest('Send exactly one Host header'))
+    }
     const guards = this.options.guardSettings()
     if (!isAllowedHost(req.headers.host, this.port, guards.allowedHosts)) {
       return forbidden(res, 'This server only answers requests addressed to this machine')
@@ -130,15 +181,48 @@ export class LocalServer {
 
   /** Counts the request on its socket; during a stop, finished sockets close instead of idling. */
   private track(socket: Socket, res: ServerResponse): void {
-    this.sockets.set(socket, (this.sockets.get(socket) ?? 0) + 1)
+    const active = this.sockets.get(socket)
+    active?.add(res)
     if (this.draining) res.setHeader('connection', 'close')
     res.once('close', () => {
-      const before = this.sockets.get(socket)
-      if (before === undefined) return
-      this.sockets.set(socket, before - 1)
-      if (this.draining && before === 1) socket.destroy()
+      if (!active?.delete(res)) return
+      if (this.draining && active.size === 0) socket.destroy()
     })
   }
+
+  /**
+   * Answers `refusal` on a socket that has no response to write it through, and closes it.
+   * When a response on this connection has started, a second answer would corrupt it: the
+   * connection is only cut, as Node itself does.
+   */
+  private refuseConnection(socket: Duplex, refusal: ListenerRefusal): void {
+    // Later parse errors of a refused connection: its bytes are being dropped until it closes.
+    if (this.refused.has(socket)) return
+    if (socket.listenerCount('error') === 0) socket.on('error', () => {})
+    const responding = [...(this.sockets.get(socket as Socket) ?? [])].some((r) => r.headersSent)
+    if (!socket.writable || responding) {
+      socket.destroy()
+      return
+    }
+    this.refused.add(socket)
+    socket.end(rawRefusal(refusal))
+    const timer = setTimeout(() => socket.destroy(), REFUSED_LINGER_MS)
+    timer.unref()
+    socket.once('close', () => clearTimeout(timer))
+  }
+}
+
+/** Answers a refusal through a response, closing the connection (the body was not read). */
+function refuse(res: ServerResponse, refusal: ListenerRefusal): void {
+  sendJson(res, refusal.status, refusalBody(refusal), { connection: 'close' })
+}
+
+function countHeader(rawHeaders: readonly string[], name: string): number {
+  let count = 0
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    if (rawHeaders[i]!.toLowerCase() === name) count += 1
+  }
+  return count
 }
 
 function pathOf(url: string | undefined): string {

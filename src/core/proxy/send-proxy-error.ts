@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http'
 import { ProxyError } from '../../shared/proxy-errors'
 import { sendJson } from '../http/json-response'
+import { proxyMethods } from './proxy-methods'
 
 export interface ProxyErrorOptions {
   /**
@@ -30,5 +31,6 @@ export function sendProxyError(
     headers['retry-after'] = String(failure.retryAfterSeconds)
   }
   if (options.closeConnection) headers['connection'] = 'close'
+  if (failure.code === 'method_not_allowed') headers['allow'] = proxyMethods.join(', ')
   sendJson(res, failure.status, failure.toBody(), headers)
 }

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import { ProxyError } from '../../shared/proxy-errors'
+import { checkProxyMethod } from '../proxy/proxy-methods'
 import type { RpmLimiter } from './rpm-limiter'
 import type { SubKeyDirectory, SubKeyEntry } from './sub-key-directory'
 import { extractClientKey } from './sub-key-secret'
@@ -26,10 +27,12 @@ export function admitSubKey(
 }
 
 /**
- * The checks that need the request's model, in the order a client can act on them: the model
- * policy, then the requests-per-minute limit (a refused model does not use up the minute).
+ * The checks that need the request's model, in the order a client can act on them: the method
+ * (the first admission step that sees it), the model policy, then the requests-per-minute limit
+ * (a refused model does not use up the minute).
  *
- * @throws ProxyError `model_not_allowed`, or `rate_limited` with `retryAfterSeconds`
+ * @throws ProxyError `method_not_allowed`, `model_not_allowed`, or `rate_limited` with
+ *   `retryAfterSeconds`
  */
 export function admitModelAndRate(
   entry: SubKeyEntry,
@@ -37,6 +40,7 @@ export function admitModelAndRate(
   rpm: RpmLimiter,
   request: { method: string; path: string } = { method: 'GET', path: '/v1' },
 ): void {
+  checkProxyMethod(request.method)
   if (model === null && !entry.models.unrestricted && usesUnnamedModel(request)) {
     throw new ProxyError(
       'model_not_allowed',

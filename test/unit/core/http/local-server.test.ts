@@ -56,3 +56,62 @@ describe('LocalServer.close', () => {
     expect(await answer).toBeInstanceOf(Error)
   })
 })
+
+/** Writes `first`, then `next` once the server has answered something; collects until close. */
+function converse(port: number, first: string, next: string): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1')
+    const chunks: Buffer[] = []
+    let sentNext = false
+    socket.on('data', (chunk: Buffer) => {
+      chunks.push(chunk)
+      if (!sentNext) {
+        sentNext = true
+        socket.write(next)
+      }
+    })
+    const timer = setTimeout(() => socket.destroy(), 2_000)
+    socket.on('close', () => {
+      clearTimeout(timer)
+      resolve(Buffer.concat(chunks).toString('latin1'))
+    })
+    socket.on('error', () => {})
+    socket.write(first)
+  })
+}
+
+describe('LocalServer refusals (SECURITY.md I2)', () => {
+  it('answers a parse error in JSON and closes the connection', async () => {
+    const { port } = await start()
+    const answer = await converse(port, 'BREW /pot HTTP/1.1\r\n\r\n', '')
+    expect(answer).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/)
+    expect(answer).toContain('Connection: close')
+    const body = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as {
+      error: { code: string; type: string; message: string }
+    }
+    expect(body.error).toMatchObject({ code: 'invalid_request', type: 'invalid_request_error' })
+    expect(body.error.message).toContain('HPE_INVALID_METHOD')
+  })
+
+  it('never writes a refusal into a response that has started: it cuts the connection', async () => {
+    const { server, port } = await start()
+    server.mount('/stream', (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' })
+      res.write('first chunk')
+    })
+    const host = `Host: 127.0.0.1:${port}\r\n`
+    const answer = await converse(port, `GET /stream HTTP/1.1\r\n${host}\r\n`, 'garbage\r\n\r\n')
+    expect(answer).toMatch(/^HTTP\/1\.1 200 OK/)
+    expect(answer).toContain('first chunk')
+    expect(answer.match(/HTTP\/1\.1/g)).toHaveLength(1)
+  })
+
+  it('refuses a request without exactly one Host header, in JSON', async () => {
+    const { port } = await start()
+    for (const hosts of ['', `Host: 127.0.0.1:${port}\r\nHost: evil.example\r\n`]) {
+      const answer = await converse(port, `GET /health HTTP/1.1\r\n${hosts}\r\n`, '')
+      expect(answer).toMatch(/^HTTP\/1\.1 400/)
+      expect(answer).toContain('"code":"invalid_request"')
+    }
+  })
+})

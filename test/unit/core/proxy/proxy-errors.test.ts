@@ -26,6 +26,7 @@ describe('proxy errors', () => {
       upstream_timeout: 504,
       request_too_large: 413,
       invalid_request: 400,
+      method_not_allowed: 405,
       unsupported_media_type: 415,
       too_many_requests: 503,
       forbidden: 403,
