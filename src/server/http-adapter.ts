@@ -23,6 +23,9 @@ export function createHttpAdapter(router: OperationRouter, gate: AdminGate) {
     const method = req.method ?? 'GET'
     const match = matchRoute(routes, method, url.pathname)
     if (match.kind === 'none') return sendError(res, 'not_found', 'No such API route')
+    if (match.kind === 'bad-parameter') {
+      return sendError(res, 'invalid_input', 'A path parameter is not valid percent-encoding')
+    }
     if (match.kind === 'wrong-method') {
       return sendJson(
         res,
@@ -33,13 +36,7 @@ export function createHttpAdapter(router: OperationRouter, gate: AdminGate) {
     }
 
     let input: Record<string, unknown> = {}
-    if (method === 'GET' || method === 'DELETE') {
-      for (const [name, value] of url.searchParams) {
-        const field = match.route.queryAliases[name] ?? name
-        const previous = input[field]
-        input[field] = previous === undefined ? value : ([] as unknown[]).concat(previous, value)
-      }
-    }
+    if (method === 'GET' || method === 'DELETE') input = queryInput(url, match.route.queryAliases)
     if (METHODS_WITH_BODY.has(method)) {
       const body = await readJsonBody(req, res)
       if (body === failed) return
@@ -59,6 +56,21 @@ export function createHttpAdapter(router: OperationRouter, gate: AdminGate) {
 }
 
 const failed = Symbol('failed')
+
+/**
+ * The query string as input fields; a repeated name becomes an array. Built as own data
+ * properties (`Object.fromEntries`), never by assignment: `?__proto__=x` must arrive as an
+ * unknown field the strict schema refuses, not silently re-point the object's prototype.
+ */
+function queryInput(url: URL, aliases: Readonly<Record<string, string>>): Record<string, unknown> {
+  const fields = new Map<string, unknown>()
+  for (const [name, value] of url.searchParams) {
+    const field = Object.hasOwn(aliases, name) ? aliases[name]! : name
+    const previous = fields.get(field)
+    fields.set(field, previous === undefined ? value : ([] as unknown[]).concat(previous, value))
+  }
+  return Object.fromEntries(fields)
+}
 
 async function readJsonBody(
   req: IncomingMessage,

@@ -35,6 +35,8 @@ export function buildRouteTable(): HttpRoute[] {
 export type RouteMatch =
   | { kind: 'found'; route: HttpRoute; params: Record<string, string> }
   | { kind: 'wrong-method'; allowed: HttpMethod[] }
+  /** The route exists, but a path parameter is not valid percent-encoding (`/api/keys/%E0`). */
+  | { kind: 'bad-parameter' }
   | { kind: 'none' }
 
 export function matchRoute(routes: HttpRoute[], method: string, path: string): RouteMatch {
@@ -47,10 +49,21 @@ export function matchRoute(routes: HttpRoute[], method: string, path: string): R
       continue
     }
     const params: Record<string, string> = {}
-    route.params.forEach((name, index) => {
-      params[name] = decodeURIComponent(match[index + 1]!)
-    })
+    for (const [index, name] of route.params.entries()) {
+      const value = decodeParameter(match[index + 1]!)
+      if (value === undefined) return { kind: 'bad-parameter' }
+      params[name] = value
+    }
     return { kind: 'found', route, params }
   }
   return allowed.length > 0 ? { kind: 'wrong-method', allowed } : { kind: 'none' }
+}
+
+/** `decodeURIComponent` throws on a stray `%`; that is the client's error, not a crash. */
+function decodeParameter(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment)
+  } catch {
+    return undefined
+  }
 }

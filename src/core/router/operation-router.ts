@@ -78,6 +78,12 @@ export class OperationRouter {
           },
         }
       }
+      if (isMissingReference(error)) {
+        return {
+          ok: false,
+          error: { code: 'not_found', message: 'A record this input refers to does not exist' },
+        }
+      }
       this.logger.error('operation failed', {
         operation: name,
         error: error instanceof Error ? error.name : typeof error,
@@ -85,6 +91,15 @@ export class OperationRouter {
       return failure('internal_error', 'The operation failed')
     }
   }
+}
+
+/**
+ * A foreign key the store refused: the input names a record (a provider id…) that does not
+ * exist, or no longer does. The caller's error, not the server's (SECURITY.md I1: no 500 for any
+ * input); a handler that checks first gives a more precise message.
+ */
+function isMissingReference(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === 'SQLITE_CONSTRAINT_FOREIGNKEY'
 }
 
 /** A schema that throws (a bug in a refinement) must not take the caller down with it. */
@@ -104,6 +119,22 @@ function failure(code: 'unknown_operation' | 'internal_error', message: string):
 function toIssues(error: z.ZodError): ApiIssue[] {
   return error.issues.slice(0, MAX_ISSUES).map((issue) => ({
     path: issue.path.map(String).join('.'),
-    message: issue.message,
+    message: issue.code === 'unrecognized_keys' ? unknownFields(issue.keys) : issue.message,
   }))
+}
+
+/** What a field name of the contract looks like: letters and `_`, short (no digits, no `-`). */
+const FIELD_LIKE = /^[A-Za-z_]{1,40}$/
+
+/**
+ * zod names unknown keys in its message, and a key is client text: a secret pasted as a field
+ * name (`{"sk-…": "label"}`) would come straight back (SECURITY.md S3). Only names that look
+ * like field names are repeated; the others are counted.
+ */
+function unknownFields(keys: readonly string[]): string {
+  const shown = keys.filter((key) => FIELD_LIKE.test(key)).slice(0, 5)
+  const hidden = keys.length - shown.length
+  const names = shown.map((key) => `"${key}"`)
+  if (hidden > 0) names.push(`${hidden} other${hidden === 1 ? '' : 's'} not shown`)
+  return `Unrecognized field${keys.length === 1 ? '' : 's'}: ${names.join(', ')}`
 }

@@ -6,7 +6,11 @@ export const idSchema = z.coerce.number().int().positive().max(Number.MAX_SAFE_I
 /** An input with no fields: `{}` or nothing at all. Unknown fields are rejected. */
 export const emptyInputSchema = z.strictObject({}).optional().default({})
 
-export const isoDateTimeSchema = z.iso.datetime({ offset: true })
+/**
+ * zod's pattern allows any number of fraction digits, so without a cap a date could be megabytes
+ * long (SECURITY.md I1: every input string has a length cap).
+ */
+export const isoDateTimeSchema = z.iso.datetime({ offset: true }).max(64)
 
 export const deletedSchema = z.object({ deleted: z.number().int().nonnegative() })
 

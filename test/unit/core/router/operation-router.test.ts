@@ -62,6 +62,38 @@ describe('OperationRouter', () => {
     expect(JSON.stringify(result)).not.toContain(secret)
   })
 
+  it('names unknown fields that look like field names, never ones that may be secrets', async () => {
+    const router = routerWith({})
+    const secret = 'sk-proj-abc123secretvalue0001'
+    const result = await router.call(
+      'providers.create',
+      { name: 'A', baseUrl: 'http://127.0.0.1:9/v1', nmae: 'typo', [secret]: 'label' },
+      { transport: 'internal' },
+    )
+    expect(JSON.stringify(result)).not.toContain(secret)
+    expect(result).toMatchObject({
+      ok: false,
+      error: {
+        code: 'invalid_input',
+        issues: [{ path: '', message: 'Unrecognized fields: "nmae", 1 other not shown' }],
+      },
+    })
+  })
+
+  it('answers not_found when the store refuses a reference to a missing record', async () => {
+    const router = routerWith({
+      'providers.delete': () => {
+        throw Object.assign(new Error('FOREIGN KEY constraint failed'), {
+          code: 'SQLITE_CONSTRAINT_FOREIGNKEY',
+        })
+      },
+    })
+    expect(await router.call('providers.delete', { id: 1 }, { transport: 'internal' })).toEqual({
+      ok: false,
+      error: { code: 'not_found', message: 'A record this input refers to does not exist' },
+    })
+  })
+
   it('turns AppError into its code and any other error into a generic internal_error', async () => {
     const router = routerWith({
       'providers.delete': () => {
