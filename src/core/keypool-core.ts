@@ -42,6 +42,10 @@ import { statsHandlers } from './handlers/stats-handlers'
 import { RetentionJob } from './usage/retention-job'
 import { StatsNotifier } from './usage/stats-notifier'
 import { StatsService } from './usage/stats-service'
+// Backups (SECURITY D6)
+import { BackupScheduler } from './backup/backup-scheduler'
+import { BackupService } from './backup/backup-service'
+import { backupHandlers } from './handlers/backup-handlers'
 
 export const DATABASE_FILE_NAME = 'keypool.db'
 
@@ -95,6 +99,10 @@ export class KeyPoolCore {
   /** Prunes raw log rows past the retention, at start and hourly. */
   readonly retention: RetentionJob
   private readonly statsNotifier: StatsNotifier
+  // Backups (SECURITY D6)
+  /** Backups in `<dataDir>/backups`: create, list, delete, restore in place. */
+  readonly backups: BackupService
+  readonly backupScheduler: BackupScheduler
   private closed = false
   private listeningUrl: string | undefined
   private readonly connectionTester = new ConnectionTester(() => this.listeningUrl)
@@ -105,6 +113,7 @@ export class KeyPoolCore {
     readonly clock: Clock,
     keyWrapper: KeyWrapper,
     defaultProviderBaseUrl: string | undefined,
+    dataDir: string,
   ) {
     this.events = new EventBus((error) =>
       logger.error('event listener failed', { error: String(error) }),
@@ -177,6 +186,37 @@ export class KeyPoolCore {
       },
     })
 
+    // Backups (SECURITY D6): a restore replaces the rows under the open connection, so the
+    // services stay; what they hold in memory is re-read from the restored store.
+    this.backups = new BackupService({
+      database,
+      dataDir,
+      keyWrapper,
+      clock,
+      events: this.events,
+      logger,
+      settings: () => this.settings.get(),
+      flush: () => this.usage.flush(),
+      quiesce: async () => {
+        this.validation.cancel()
+        await this.validation.whenIdle()
+      },
+      reload: () => {
+        this.settings.reload()
+        this.subKeys.reload()
+        this.stats.reload()
+        this.events.emit('providers.changed', this.providers.list())
+        this.events.emit('keys.changed', {})
+      },
+    })
+    this.backupScheduler = new BackupScheduler(
+      this.backups,
+      () => this.settings.get(),
+      this.events,
+      clock,
+      logger,
+    )
+
     const handlers: OperationHandlers = {
       ...settingsHandlers(this.settings),
       ...providerHandlers(this.providers),
@@ -185,6 +225,7 @@ export class KeyPoolCore {
       ...subKeyHandlers(this.subKeys),
       ...statsHandlers(this.stats),
       ...systemHandlers(() => this.status()),
+      ...backupHandlers(this.backups),
       'subKeys.testConnection': ({ secret }) => this.connectionTester.run(secret),
       'providers.test': ({ id }) =>
         new ProviderTester(this.providers, this.keys, () => this.clock.now()).test(id),
@@ -239,6 +280,7 @@ export class KeyPoolCore {
       logger,
     })
     this.retention.start()
+    this.backupScheduler.start()
   }
 
   static open(options: KeyPoolCoreOptions): KeyPoolCore {
@@ -250,6 +292,7 @@ export class KeyPoolCore {
         options.clock ?? systemClock,
         options.keyWrapper ?? new KeyFileWrapper(options.dataDir),
         options.defaultProviderBaseUrl ?? (process.env.KEYPOOL_DEFAULT_PROVIDER_URL || undefined),
+        options.dataDir,
       )
     } catch (error) {
       database.close()
@@ -296,8 +339,11 @@ export class KeyPoolCore {
     if (this.closed) return
     this.closed = true
     this.validationScheduler.stop()
+    this.backupScheduler.stop()
     await this.validation.close()
     await this.server.close(deadlineMs)
+    // A backup or restore in progress finishes before the store closes under it.
+    await this.backups.close()
     // Proxy request path (issue 4): cut what the deadline left, then write the last counters.
     await this.proxy.close()
     this.routing.stop()

@@ -15,6 +15,14 @@ export const adminErrorStatus = {
   too_many_requests: 429,
   internal_error: 500,
   unavailable: 503,
+  /** A backup file is damaged, incomplete or not a KeyPool database. */
+  backup_invalid: 422,
+  /** A backup was written by a newer KeyPool than this one. */
+  backup_too_new: 409,
+  /** A backup's encryption key cannot be unlocked by this installation's key protection. */
+  backup_key_mismatch: 409,
+  /** A backup could not be written (disk full, permissions) or a restore could not be applied. */
+  backup_failed: 500,
 } as const
 
 export type AdminErrorCode = keyof typeof adminErrorStatus

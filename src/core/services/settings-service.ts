@@ -30,6 +30,13 @@ export class SettingsService {
     return this.current
   }
 
+  /** Re-reads the stored settings (after a backup restore replaced them) and announces them. */
+  reload(): Settings {
+    this.current = mergeOver(defaultSettings, this.repository.readAll())
+    this.events.emit('settings.changed', this.current)
+    return this.current
+  }
+
   update(patch: SettingsPatch): Settings {
     const next = mergeOver(this.current, patch)
     const parsed = settingsSchema.safeParse(next)

@@ -30,6 +30,13 @@ export class SubKeyService {
     this.directory.load(repository.list())
   }
 
+  /** Re-reads every sub-key into the directory (after a backup restore replaced the store). */
+  reload(): void {
+    const records = this.repository.list()
+    this.directory.load(records)
+    this.events.emit('subKeys.changed', { ids: records.map((record) => record.id) })
+  }
+
   list(): SubKey[] {
     const now = this.clock.now()
     return this.repository.list().map((record) => toSubKey(record, now))

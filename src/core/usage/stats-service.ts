@@ -50,14 +50,25 @@ const DAY = WINDOW_LENGTHS.last24h
 export class StatsService {
   private readonly log: RequestLogRepository
   private readonly rollups: RollupRepository
-  private readonly live = new LiveWindows()
+  private live = new LiveWindows()
   private readonly totals = emptySums()
   private readonly listeners = new Set<() => void>()
 
   constructor(private readonly deps: StatsServiceDependencies) {
     this.log = new RequestLogRepository(deps.database)
     this.rollups = new RollupRepository(deps.database)
-    const now = deps.clock.now()
+    this.loadFromStore()
+  }
+
+  /** Rebuilds the windows and totals from the store, after a backup restore replaced it. */
+  reload(): void {
+    this.live = new LiveWindows()
+    Object.assign(this.totals, emptySums())
+    this.loadFromStore()
+  }
+
+  private loadFromStore(): void {
+    const now = this.deps.clock.now()
     for (const second of this.log.secondsSince(now - DAY)) {
       this.live.add(second.second * 1000, second)
     }

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { backupEntrySchema } from './backups'
 import { isoDateTimeSchema } from './common'
 import { keyStateSchema } from './keys'
 import { providerSchema } from './providers'
@@ -35,6 +36,8 @@ export const events = {
   'stats.changed': statsSummarySchema,
   /** Keys per state after a state change, coalesced like `stats.changed`. */
   'pool.health': z.object({ keys: keyStateCountsSchema, usableKeys: z.number().int() }),
+  /** A backup was made, deleted or pruned: every backup now, newest first. */
+  'backups.changed': z.array(backupEntrySchema),
 }
 
 export type Events = typeof events

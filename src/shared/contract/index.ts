@@ -9,6 +9,7 @@ import { logOperations } from './logs'
 import { systemOperations } from './system'
 import { connectionTestOperations } from './connection-test'
 import { providerTestOperations } from './provider-test'
+import { backupOperations } from './backups'
 
 /** Every management operation of KeyPool, by name. Both transports are generated from this. */
 export const contract = {
@@ -22,6 +23,7 @@ export const contract = {
   ...systemOperations,
   ...connectionTestOperations,
   ...providerTestOperations,
+  ...backupOperations,
 }
 
 export type Contract = typeof contract
@@ -51,3 +53,4 @@ export * from './logs'
 export * from './system'
 export * from './connection-test'
 export * from './provider-test'
+export * from './backups'

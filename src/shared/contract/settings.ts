@@ -60,6 +60,10 @@ export const validationSettingsSchema = z.strictObject({
 
 export const dataSettingsSchema = z.strictObject({
   retentionDays: z.number().int().min(1).max(3650),
+  /** Hours between scheduled backups of the database; 0 turns them off. At most 30 days. */
+  backupIntervalHours: z.number().int().min(0).max(720),
+  /** Backups kept of each kind (scheduled, manual, pre-restore); older ones are deleted. */
+  backupKeep: z.number().int().min(1).max(100),
 })
 
 export const uiSettingsSchema = z.strictObject({
@@ -128,7 +132,7 @@ export const defaultSettings: Settings = {
     thorough: false,
     thoroughModel: 'gpt-4o-mini',
   },
-  data: { retentionDays: 30 },
+  data: { retentionDays: 30, backupIntervalHours: 24, backupKeep: 7 },
   ui: { theme: 'system', language: 'en' },
   desktop: { launchAtLogin: false, closeToTray: true, startProxyOnLaunch: true },
   notifications: { keyFailed: true, poolEmpty: true, subKeyExpiring: true },

@@ -191,6 +191,7 @@ export const en = {
         never: 'Never',
         custom: 'Date',
       },
+      pickDate: 'Pick a date and time',
       maxRequests: 'Max requests',
       maxRequestsHelp: 'Empty = unlimited. Setting it resets the remaining count.',
       tokenBudget: 'Token budget',
@@ -328,6 +329,37 @@ export const en = {
     data: {
       retentionDays: 'Keep request logs (days)',
       retentionHelp: 'Older log rows are pruned; hourly totals are kept forever.',
+      backupIntervalHours: 'Back up every (hours)',
+      backupIntervalHelp:
+        'A verified copy of the database is made on this schedule, counted from the last scheduled backup. 0 turns scheduled backups off.',
+      backupKeep: 'Backups to keep',
+      backupKeepHelp:
+        'The newest this many of each kind (scheduled, manual, safety copies) are kept; older ones are deleted.',
+    },
+    backups: {
+      title: 'Backup & restore',
+      help: 'Backups are verified copies of the database in the “backups” folder inside the data folder. Upstream keys stay encrypted in them: restoring needs this installation’s key protection (the same key file, passphrase or keychain).',
+      now: 'Back up now',
+      created: 'Backup {name} written',
+      empty: 'No backups yet.',
+      time: 'Made',
+      reason: 'Kind',
+      size: 'Size',
+      reasons: {
+        manual: 'Manual',
+        scheduled: 'Scheduled',
+        'pre-restore': 'Safety copy',
+      },
+      restore: 'Restore',
+      restoreTitle: 'Restore this backup?',
+      restoreBody:
+        'Keys, sub-keys, providers, settings and statistics will be replaced by this backup from {time}. Anything added or changed since then is no longer live. The proxy keeps running; requests pause for a moment while the data is swapped.',
+      restoreSafety:
+        'A safety copy of the current data is made first and listed here, so you can undo the restore by restoring that copy.',
+      restoreConfirm: 'Restore',
+      restored: 'Restored. The data as it was before is kept as {name}.',
+      deleteConfirm: 'Delete this backup file?',
+      deleted: 'Backup deleted',
     },
     ui: { theme: 'Theme', language: 'Language' },
     desktop: {
@@ -371,6 +403,7 @@ export const en = {
     statsPending:
       'Request statistics arrive with issue 5 (usage statistics). Until then this page shows the key pool only.',
     noTraffic: 'No requests yet. Create a sub-key and point a tool at the proxy base URL.',
+    noTrafficInRange: 'No requests in this period.',
     noKeys: 'Start by adding your upstream keys.',
     goKeys: 'Add keys',
     goSubKeys: 'Create a sub-key',
@@ -391,6 +424,30 @@ export const en = {
       path: 'Path',
     },
     filters: { status: 'Outcome', model: 'Model', success: 'Success', error: 'Error' },
+    fields: {
+      at: 'Time',
+      outcome: 'Outcome',
+      status: 'HTTP status',
+      errorCode: 'Error code',
+      endpoint: 'Request',
+      model: 'Model',
+      subKey: 'Sub-key',
+      key: 'Upstream key',
+      provider: 'Provider',
+      latencyMs: 'Latency',
+      ttfbMs: 'Time to first byte',
+      totalTokens: 'Tokens',
+      tokenSplit: 'Token breakdown',
+      promptTokens: 'prompt',
+      completionTokens: 'completion',
+      cachedTokens: 'cached',
+      reasoningTokens: 'reasoning',
+      streamed: 'Streamed',
+      bytesOut: 'Sent to the client',
+      attempts: 'Upstream attempts',
+      id: 'Log ID',
+    },
+    deletedSubKey: '#{id} (deleted)',
   },
   time: { seconds: '{n} s', minutes: '{n} min', hours: '{n} h', days: '{n} d' },
   errors: {
@@ -405,6 +462,13 @@ export const en = {
     too_many_requests: 'Too many attempts; wait a moment.',
     internal_error: 'Something went wrong inside KeyPool.',
     unavailable: 'KeyPool is not reachable.',
+    backup_invalid: 'The backup is damaged or not a KeyPool backup. Nothing was changed.',
+    backup_too_new:
+      'The backup was made by a newer KeyPool. Update KeyPool first. Nothing was changed.',
+    backup_key_mismatch:
+      'The keys in this backup are protected by another key file, passphrase or keychain; restoring it would lock them out. Nothing was changed.',
+    backup_failed:
+      'The backup or restore could not be completed (disk full or not writable?). Nothing was changed.',
   },
 }
 

@@ -93,6 +93,14 @@ export const settingsLayout: { section: SettingsSection; help?: string; fields: 
         max: 3650,
         help: 'settings.data.retentionHelp',
       },
+      {
+        key: 'backupIntervalHours',
+        kind: 'number',
+        min: 0,
+        max: 720,
+        help: 'settings.data.backupIntervalHelp',
+      },
+      { key: 'backupKeep', kind: 'number', min: 1, max: 100, help: 'settings.data.backupKeepHelp' },
     ],
   },
   {
