@@ -13,6 +13,9 @@ export interface OpenDatabaseOptions {
   busyTimeoutMs?: number
 }
 
+export const WAL_AUTOCHECKPOINT_PAGES = 1_000
+export const JOURNAL_SIZE_LIMIT_BYTES = 8 * 1024 * 1024
+
 /** The pragmas KeyPool relies on, and the value each must read back as. */
 const requiredPragmas = (busyTimeoutMs: number) =>
   [
@@ -23,6 +26,14 @@ const requiredPragmas = (busyTimeoutMs: number) =>
     ['synchronous', 'NORMAL', 1],
     ['foreign_keys', 'ON', 1],
     ['busy_timeout', String(busyTimeoutMs), busyTimeoutMs],
+    // SECURITY D7, the WAL stays bounded: a checkpoint runs once the WAL holds this many pages
+    // (SQLite's default, 4 MB at 4 KB pages, set explicitly so it is read back). Only this one
+    // connection reads and writes, so nothing pins an old snapshot and each checkpoint
+    // completes; the next write then starts the WAL over from its beginning.
+    ['wal_autocheckpoint', String(WAL_AUTOCHECKPOINT_PAGES), WAL_AUTOCHECKPOINT_PAGES],
+    // A WAL reset after a large transaction (a bulk add of 100,000 keys, a restore) truncates
+    // the file back to this size instead of keeping the high-water mark on disk.
+    ['journal_size_limit', String(JOURNAL_SIZE_LIMIT_BYTES), JOURNAL_SIZE_LIMIT_BYTES],
   ] as const
 
 /**
