@@ -108,6 +108,13 @@ export async function applyBehaviour(
     }
     case 'delay':
       return (await exchange.sleep(behaviour.ms)) ? 'proceed' : 'done'
+    case 'paced':
+      exchange.chunkIntervalMs = behaviour.intervalMs
+      if (behaviour.resetAfterChunks !== undefined) {
+        exchange.cut = { afterEvents: behaviour.resetAfterChunks, mode: 'reset' }
+      }
+      if (behaviour.firstByteMs === undefined || behaviour.firstByteMs <= 0) return 'proceed'
+      return (await exchange.sleep(behaviour.firstByteMs)) ? 'proceed' : 'done'
     case 'reset-mid-stream':
       exchange.cut = { afterEvents: behaviour.afterChunks, mode: 'reset' }
       return 'proceed'

@@ -41,7 +41,8 @@ export class MockExchange {
     private readonly successHeaders: () => Record<string, string>,
     /** Splits one multi-byte character of the flagged event across two writes. */
     private readonly splitUtf8: boolean,
-    readonly chunkIntervalMs: number,
+    /** Pause between SSE events; the `paced` behaviour sets it per request. */
+    public chunkIntervalMs: number,
   ) {
     res.once('close', () => this.onClose())
   }

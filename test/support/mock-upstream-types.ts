@@ -39,6 +39,12 @@ export type KeyBehaviour =
   /** Waits `ms` before answering normally (time to first byte). */
   | { kind: 'delay'; ms: number }
   /**
+   * Answers normally after `firstByteMs`, with `intervalMs` between SSE events instead of the
+   * mock's `chunkIntervalMs`; with `resetAfterChunks`, destroys the socket after that many events
+   * like `reset-mid-stream`. One behaviour so a seeded load mix can shape each stream.
+   */
+  | { kind: 'paced'; intervalMs: number; firstByteMs?: number; resetAfterChunks?: number }
+  /**
    * A streamed chat completion of about `bytes` bytes in ~16 KiB events, written with
    * backpressure: for slow-reader and memory tests, whatever the request asked for.
    */
@@ -145,6 +151,11 @@ export interface MockUpstream {
   openRequests(): number
   /** TCP connections currently open to the mock. */
   openConnections(): number
+  /**
+   * Closes the connections that carry no request (idle keep-alive sockets), as an upstream does
+   * when its keep-alive timeout passes: leak tests need not wait for the client's own timeout.
+   */
+  closeIdleConnections(): void
   /** Resolves once `openRequests()` is 0, or rejects after `timeoutMs` (default 1000). */
   waitForIdle(timeoutMs?: number): Promise<void>
 }

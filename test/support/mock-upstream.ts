@@ -188,6 +188,10 @@ class MockUpstreamServer implements MockUpstream {
     return this.sockets.size
   }
 
+  closeIdleConnections(): void {
+    this.server.closeIdleConnections()
+  }
+
   waitForIdle(timeoutMs = 1_000): Promise<void> {
     const deadline = Date.now() + timeoutMs
     return new Promise((resolve, reject) => {
