@@ -138,3 +138,191 @@ describe('the renderer stores', () => {
     ).toBe('green')
   })
 })
+
+const { useLogsStore } = await import('../../../src/renderer/src/stores/logs-store')
+const { useProvidersStore } = await import('../../../src/renderer/src/stores/providers-store')
+const { useStatsStore } = await import('../../../src/renderer/src/stores/stats-store')
+const { ApiRequestError } = await import('../../../src/renderer/src/api/api-client')
+
+describe('the renderer stores, continued', () => {
+  beforeEach(() => {
+    setActivePinia(createPinia())
+    call.mockReset()
+    listeners.clear()
+    vi.useRealTimers()
+  })
+
+  it('keys: a slow answer to an older query never replaces a newer page', async () => {
+    const answers: ((value: unknown) => void)[] = []
+    call.mockImplementation(() => new Promise((resolve) => answers.push(resolve)))
+    const keys = useKeysStore()
+    const first = keys.setQuery({ status: 'invalid' })
+    const second = keys.setQuery({ status: 'active' })
+    answers[1]!(page([{ id: 2, state: 'active' }], 1))
+    await second
+    answers[0]!(page([{ id: 1, state: 'invalid' }], 1))
+    await first
+    expect(keys.items).toEqual([{ id: 2, state: 'active' }])
+    expect(keys.loading).toBe(false)
+  })
+
+  it('keys: a page past the end (after deletes) moves to the last page', async () => {
+    call.mockImplementation(async (_name: string, input: { page: number }) =>
+      input.page === 7 ? page([], 45) : { ...page([{ id: 41 }], 45), page: input.page },
+    )
+    const keys = useKeysStore()
+    await keys.setQuery({ page: 7 })
+    expect(keys.query.page).toBe(3)
+    expect(call).toHaveBeenLastCalledWith('keys.list', expect.objectContaining({ page: 3 }))
+    expect(keys.items).toEqual([{ id: 41 }])
+  })
+
+  it('keys: the selection keeps only visible rows; deleting drops the deleted ids', async () => {
+    call.mockImplementation(async (name: string) =>
+      name === 'keys.deleteMany' ? { deleted: 1 } : page([{ id: 1 }, { id: 2 }]),
+    )
+    const keys = useKeysStore()
+    keys.selected = [1, 2, 99]
+    await keys.load()
+    expect(keys.selected).toEqual([1, 2])
+    await keys.remove([2])
+    expect(call).toHaveBeenCalledWith('keys.deleteMany', { ids: [2] })
+    expect(keys.selected).toEqual([1])
+  })
+
+  it('keys: the export uses the current filters; a failed load keeps the stable code', async () => {
+    call.mockResolvedValue(page())
+    const keys = useKeysStore()
+    await keys.setQuery({ status: 'cooling', q: 'team' })
+    call.mockResolvedValue({ format: 'csv', filename: 'k.csv', count: 0, content: '' })
+    await keys.exportKeys('csv')
+    expect(call).toHaveBeenLastCalledWith('keys.export', {
+      format: 'csv',
+      status: 'cooling',
+      q: 'team',
+    })
+    call.mockRejectedValue(new ApiRequestError({ code: 'unavailable', message: 'down' }))
+    await keys.load()
+    expect(keys.error).toEqual({ code: 'unavailable', message: 'down' })
+  })
+
+  it('stats: the summary follows stats.changed; the range reloads the three series', async () => {
+    const summary = (total: number) => ({ requests: { total } })
+    call.mockImplementation(async (name: string, input: { groupBy: string; range: string }) =>
+      name === 'stats.summary'
+        ? summary(1)
+        : {
+            range: input.range,
+            groupBy: input.groupBy,
+            bucketSeconds: 3600,
+            times: [],
+            groups: [],
+            totals: { requests: [], errors: [], tokens: [] },
+            latency: { p50: [], p95: [] },
+          },
+    )
+    const stats = useStatsStore()
+    await stats.load()
+    expect(stats.summary).toEqual(summary(1))
+    emit('stats.changed', summary(5))
+    expect(stats.summary).toEqual(summary(5))
+    call.mockClear()
+    await stats.setRange('30d')
+    expect(call.mock.calls).toEqual([
+      ['stats.series', { range: '30d', groupBy: 'outcome' }],
+      ['stats.series', { range: '30d', groupBy: 'model' }],
+      ['stats.series', { range: '30d', groupBy: 'subKey' }],
+    ])
+  })
+
+  it('logs: sends the filters, trimmed, and keeps the error code of a failed load', async () => {
+    call.mockResolvedValue({ items: [{ id: 1 }], total: 1, page: 2, pageSize: 50 })
+    const logs = useLogsStore()
+    logs.query.page = 2
+    logs.query.outcome = 'rate_limited'
+    logs.query.model = '  gpt-4o '
+    await logs.load()
+    expect(call).toHaveBeenCalledWith('logs.list', {
+      page: 2,
+      pageSize: 50,
+      outcome: 'rate_limited',
+      model: 'gpt-4o',
+    })
+    expect(logs.items).toEqual([{ id: 1 }])
+    call.mockRejectedValue(new ApiRequestError({ code: 'forbidden', message: 'no' }))
+    await logs.load()
+    expect(logs.error?.code).toBe('forbidden')
+    expect(logs.loading).toBe(false)
+  })
+
+  it('providers: follows providers.changed and indexes by id', async () => {
+    const openai = { id: 1, name: 'OpenAI', baseUrl: 'https://api.openai.com/v1', enabled: true }
+    const groq = { id: 2, name: 'Groq', baseUrl: 'https://api.groq.com/openai/v1', enabled: true }
+    call.mockResolvedValue([openai])
+    const providers = useProvidersStore()
+    await providers.load()
+    expect(providers.byId.get(1)?.name).toBe('OpenAI')
+    emit('providers.changed', [openai, groq])
+    expect(providers.byId.get(2)?.name).toBe('Groq')
+    call.mockImplementation(async (name: string) => (name === 'providers.create' ? groq : []))
+    await providers.create({ name: 'Groq', baseUrl: groq.baseUrl, enabled: true })
+    expect(call).toHaveBeenCalledWith('providers.create', {
+      name: 'Groq',
+      baseUrl: groq.baseUrl,
+      enabled: true,
+    })
+    expect(call).toHaveBeenLastCalledWith('providers.list')
+  })
+
+  it('sub-keys: top up and extend send their amounts; a burst of changes reloads once', async () => {
+    vi.useFakeTimers()
+    call.mockResolvedValue([])
+    const store = useSubKeysStore()
+    await store.load()
+    await store.topUp(3, 500)
+    expect(call).toHaveBeenCalledWith('subKeys.topUp', { id: 3, requests: 500 })
+    await store.extend(3, 86_400)
+    expect(call).toHaveBeenCalledWith('subKeys.extend', { id: 3, seconds: 86_400 })
+    call.mockClear()
+    for (let i = 0; i < 10; i++) emit('subKeys.changed', {})
+    await vi.advanceTimersByTimeAsync(400)
+    expect(call.mock.calls).toEqual([['subKeys.list']])
+  })
+
+  it('validation: joining a running run keeps its progress; an empty run is finished at once', async () => {
+    const running = {
+      runId: 'r7',
+      total: 10,
+      done: 4,
+      active: 4,
+      invalid: 0,
+      exhausted: 0,
+      cooling: 0,
+      unknown: 0,
+      finished: false,
+      cancelled: false,
+    }
+    call.mockImplementation(async (name: string) => {
+      if (name === 'keys.validationStatus') return running
+      if (name === 'keys.validate') return { runId: 'r7', total: 10, joined: true }
+      return null
+    })
+    const store = useValidationStore()
+    await store.load()
+    await store.start([1, 2])
+    expect(store.progress).toEqual(running)
+    expect(store.percent).toBe(40)
+    store.dismiss()
+    expect(store.progress).toEqual(running)
+
+    call.mockImplementation(async (name: string) =>
+      name === 'keys.validate' ? { runId: 'r8', total: 0, joined: false } : null,
+    )
+    await store.start('invalid', 4)
+    expect(call).toHaveBeenLastCalledWith('keys.validate', { scope: 'invalid', providerId: 4 })
+    expect(store.running).toBe(false)
+    expect(store.percent).toBe(100)
+    store.dismiss()
+    expect(store.progress).toBeNull()
+  })
+})
