@@ -1,0 +1,55 @@
+/**
+ * Durations and sizes of the benchmarks, from the environment. `BENCH_QUICK=1` shortens every
+ * run (for a check that the harness works, or a loaded machine); any single figure can still be
+ * overridden by its own variable. Defaults are the figures issue 8 asks for.
+ */
+
+/** A positive integer from the environment, or the fallback. Throws on garbage, not silently. */
+function envInteger(name: string, fallback: number): number {
+  const raw = process.env[name]
+  if (raw === undefined || raw === '') return fallback
+  const value = Number(raw)
+  if (!Number.isInteger(value) || value < 0) {
+    throw new Error(`${name} must be a whole number ≥ 0, not "${raw}"`)
+  }
+  return value
+}
+
+export const quick = process.env.BENCH_QUICK === '1' || process.env.BENCH_QUICK === 'true'
+
+export const benchConfig = {
+  quick,
+  /** Rounds per scenario; every target runs once per round, in alternating order. */
+  rounds: envInteger('BENCH_ROUNDS', quick ? 2 : 5),
+  /** Seconds of load per target per round (throughput scenarios). */
+  seconds: envInteger('BENCH_SECONDS', quick ? 3 : 10),
+  /** Seconds of warm-up per target before the first round (JIT, connection pools). */
+  warmupSeconds: envInteger('BENCH_WARMUP_SECONDS', quick ? 1 : 3),
+  /** Concurrent connections of the load generator in the throughput scenarios. */
+  connections: envInteger('BENCH_CONNECTIONS', 32),
+  /** Sequential requests per target per round in the idle-latency scenario. */
+  sequentialRequests: envInteger('BENCH_SEQUENTIAL', quick ? 300 : 2_000),
+  /** Upstream keys KeyPool and the pass-through rotate over. */
+  keys: envInteger('BENCH_KEYS', 10),
+  /** Chunks (content pieces) of a streamed completion in scenario (b) and the first-byte test. */
+  streamChunks: envInteger('BENCH_STREAM_CHUNKS', 20),
+  /** Concurrent slow streams of the memory benchmark. */
+  memoryStreams: envInteger('BENCH_MEMORY_STREAMS', 1_000),
+  /** Pause between the slow streams' chunks, in ms. */
+  memoryChunkIntervalMs: envInteger('BENCH_MEMORY_INTERVAL_MS', 100),
+  /** How long each slow stream lasts, in seconds. */
+  memoryStreamSeconds: envInteger('BENCH_MEMORY_STREAM_SECONDS', quick ? 10 : 30),
+  /**
+   * Where a run's JSON lands (one file per run, named by its start time). Relative paths are
+   * taken from the repository root.
+   */
+  resultsDir: process.env.BENCH_RESULTS_DIR || 'bench-results',
+  /**
+   * When set, the proxy benchmark runs KeyPool's `serve` child and the pass-through with
+   * `--cpu-prof`; each writes its profile on exit to `<dir>/keypool/` or `<dir>/pass-through/`.
+   * Summarise one with `node test/bench/cpu-profile-summary.mjs <file>`.
+   */
+  cpuProfileDir: process.env.BENCH_CPU_PROFILE_DIR || '',
+} as const
+
+export type BenchConfig = typeof benchConfig
