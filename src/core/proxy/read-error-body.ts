@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream'
+import type { UpstreamExchange } from './upstream-exchange'
 
 /** Error answers are small; a larger one is cut here rather than held in memory. */
 export const maxErrorBodyBytes = 256 * 1024
@@ -13,37 +13,47 @@ export interface ErrorBody {
 
 /**
  * Reads a failed upstream answer in full (up to `limit`) so that it can be classified, and so its
- * connection goes back to the pool; a longer body is destroyed, which closes that connection
+ * connection goes back to the pool; a longer body is aborted, which closes that connection
  * instead (SECURITY P8: every upstream body is consumed or destroyed).
  */
-export async function readErrorBody(body: Readable, limit = maxErrorBodyBytes): Promise<ErrorBody> {
-  const chunks: Buffer[] = []
-  let length = 0
-  let truncated = false
-  try {
-    for await (const chunk of body) {
-      const bytes = chunk as Buffer
-      if (length + bytes.length > limit) {
-        chunks.push(bytes.subarray(0, limit - length))
-        length = limit
-        truncated = true
-        body.destroy()
-        break
+export function readErrorBody(
+  exchange: UpstreamExchange,
+  limit = maxErrorBodyBytes,
+): Promise<ErrorBody> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = []
+    let length = 0
+    let done = false
+    const finish = (truncated: boolean): void => {
+      if (done) return
+      done = true
+      const bytes = Buffer.concat(chunks, length)
+      let json: unknown
+      try {
+        json = JSON.parse(bytes.toString('utf8'))
+      } catch {
+        json = bytes.toString('utf8')
       }
-      chunks.push(bytes)
-      length += bytes.length
+      resolve({ bytes, json, truncated })
     }
-  } catch {
-    truncated = true
-  }
-  const bytes = Buffer.concat(chunks, length)
-  let json: unknown
-  try {
-    json = JSON.parse(bytes.toString('utf8'))
-  } catch {
-    json = bytes.toString('utf8')
-  }
-  return { bytes, json, truncated }
+    exchange.pipe({
+      data(chunk) {
+        if (done) return false
+        if (length + chunk.length > limit) {
+          chunks.push(chunk.subarray(0, limit - length))
+          length = limit
+          finish(true)
+          exchange.abort()
+          return false
+        }
+        chunks.push(chunk)
+        length += chunk.length
+        return true
+      },
+      end: () => finish(false),
+      error: () => finish(true),
+    })
+  })
 }
 
 /** Replaces every occurrence of `secret` in `bytes` (an upstream echoing our key, SECURITY S3). */

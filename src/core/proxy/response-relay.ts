@@ -1,5 +1,4 @@
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http'
-import type { Readable } from 'node:stream'
 import { proxyErrorEvent } from '../../shared/proxy-errors'
 import { headerValue, type NetworkErrorKind } from '../pool'
 import { mediaType } from './content-type'
@@ -8,6 +7,7 @@ import { networkErrorKind } from '../pool/network-error-kind'
 import { SseUsageReader } from './sse-usage-reader'
 import type { RequestTrace } from '../usage/request-trace'
 import type { TokenUsage } from './token-usage'
+import type { UpstreamExchange } from './upstream-exchange'
 import { UsageChunkStripper } from './usage-chunk-stripper'
 import { JsonUsageCollector } from './usage-from-json'
 
@@ -15,7 +15,8 @@ export interface RelayInput {
   res: ServerResponse
   statusCode: number
   headers: IncomingHttpHeaders
-  body: Readable
+  /** The upstream answer whose body is relayed. */
+  exchange: UpstreamExchange
   /** The proxy asked for the usage chunk on the client's behalf: remove it from the stream. */
   stripUsageChunk: boolean
   /** Aborted when the client leaves (or at the stop deadline). */
@@ -33,13 +34,13 @@ export type RelayResult = RelayEnd & { usage: TokenUsage | null }
 
 /**
  * Sends an upstream answer to the client as it arrives: headers filtered (P1), no buffering or
- * compression, `X-Accel-Buffering: no`, and backpressure (the upstream is not read while the
+ * compression, `X-Accel-Buffering: no`, and backpressure (the upstream is paused while the
  * client's socket is full, P7). Usage is read on the side from SSE or JSON bodies. Once this has
  * started nothing is retried: an upstream failure ends an SSE stream with an error event, and
- * any other body with a cut (P4).
+ * any other body with a cut (P4). A client that leaves aborts the exchange through `signal`.
  */
-export async function relayResponse(input: RelayInput): Promise<RelayResult> {
-  const { res, body, trace } = input
+export function relayResponse(input: RelayInput): Promise<RelayResult> {
+  const { res, trace, exchange, signal } = input
   const type = mediaType(headerValue(input.headers, 'content-type') ?? '')
   const sse = type === 'text/event-stream'
   const stripper = sse && input.stripUsageChunk ? new UsageChunkStripper() : null
@@ -54,52 +55,53 @@ export async function relayResponse(input: RelayInput): Promise<RelayResult> {
   trace.streamed = sse
 
   const usage = (): TokenUsage | null => sseUsage?.usage ?? null
-  try {
-    for await (const chunk of body) {
-      const bytes = chunk as Buffer
-      sseUsage?.push(bytes)
-      jsonUsage?.push(bytes)
-      const out = stripper ? stripper.push(bytes) : bytes
-      if (out.length > 0) {
-        trace.firstByteAt ??= performance.now()
-        trace.bytesOut += out.length
-        if (!res.write(out)) await drained(res)
+  return new Promise<RelayResult>((resolve) => {
+    let waitingForDrain = false
+    const onDrain = (): void => {
+      waitingForDrain = false
+      exchange.resume()
+    }
+    const send = (bytes: Uint8Array): boolean => {
+      trace.firstByteAt ??= performance.now()
+      trace.bytesOut += bytes.length
+      if (res.write(bytes)) return true
+      if (!waitingForDrain) {
+        waitingForDrain = true
+        res.once('drain', onDrain)
       }
-      if (res.destroyed) break
+      return false
     }
-  } catch (error) {
-    if (input.signal.aborted || res.destroyed) return { ended: 'client-gone', usage: usage() }
-    const kind = networkErrorKind(error)
-    trace.upstreamFailed = true
-    trace.upstreamTimedOut = kind === 'timeout'
-    if (sse)
-      res.end(proxyErrorEvent(kind === 'timeout' ? 'upstream_timeout' : 'upstream_unreachable'))
-    else res.destroy()
-    return { ended: 'upstream-failed', error: kind, usage: usage() }
-  }
-  if (res.destroyed || input.signal.aborted) {
-    body.destroy()
-    return { ended: 'client-gone', usage: usage() }
-  }
-  const rest = stripper?.end()
-  if (rest && rest.length > 0) {
-    trace.firstByteAt ??= performance.now()
-    trace.bytesOut += rest.length
-    res.write(rest)
-  }
-  res.end()
-  return { ended: 'complete', usage: sseUsage ? sseUsage.end() : (jsonUsage?.finish() ?? null) }
-}
-
-/** Resolves when the client's socket can take more, or when the response closed. */
-function drained(res: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off('drain', done)
-      res.off('close', done)
-      resolve()
-    }
-    res.once('drain', done)
-    res.once('close', done)
+    const clientGone = (): boolean => signal.aborted || res.destroyed
+    exchange.pipe({
+      data(chunk) {
+        if (clientGone()) return false
+        sseUsage?.push(chunk)
+        jsonUsage?.push(chunk)
+        const out = stripper ? stripper.push(chunk) : chunk
+        return out.length === 0 || send(out)
+      },
+      end() {
+        if (waitingForDrain) res.off('drain', onDrain)
+        if (clientGone()) return resolve({ ended: 'client-gone', usage: usage() })
+        const rest = stripper?.end()
+        if (rest && rest.length > 0) send(rest)
+        res.end()
+        resolve({
+          ended: 'complete',
+          usage: sseUsage ? sseUsage.end() : (jsonUsage?.finish() ?? null),
+        })
+      },
+      error(error) {
+        if (waitingForDrain) res.off('drain', onDrain)
+        if (clientGone()) return resolve({ ended: 'client-gone', usage: usage() })
+        const kind = networkErrorKind(error)
+        trace.upstreamFailed = true
+        trace.upstreamTimedOut = kind === 'timeout'
+        if (sse) {
+          res.end(proxyErrorEvent(kind === 'timeout' ? 'upstream_timeout' : 'upstream_unreachable'))
+        } else res.destroy()
+        resolve({ ended: 'upstream-failed', error: kind, usage: usage() })
+      },
+    })
   })
 }

@@ -1,5 +1,4 @@
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http'
-import type { Dispatcher } from 'undici'
 import type { Settings } from '../../shared/contract/settings'
 import { ProxyError } from '../../shared/proxy-errors'
 import type { Clock } from '../clock'
@@ -15,6 +14,7 @@ import { readErrorBody, redactSecret } from './read-error-body'
 import { relayResponse } from './response-relay'
 import type { TokenUsage } from './token-usage'
 import type { UpstreamDispatcher } from './upstream-dispatcher'
+import { UpstreamExchange, type UpstreamHead } from './upstream-exchange'
 import { upstreamTarget } from './upstream-target'
 
 /**
@@ -59,8 +59,13 @@ export interface UpstreamForwarderDependencies {
   logger: Logger
 }
 
+/** An answer's head, and the exchange its body still flows through. */
+interface UpstreamResponse extends UpstreamHead {
+  exchange: UpstreamExchange
+}
+
 type Attempt =
-  | { kind: 'response'; response: Dispatcher.ResponseData }
+  | { kind: 'response'; response: UpstreamResponse }
   | { kind: 'network'; failure: ProxyError }
   | { kind: 'aborted' }
 
@@ -113,7 +118,7 @@ export class UpstreamForwarder {
       if (response.statusCode >= 200 && response.statusCode < 300) {
         return this.deliver(input, route, response)
       }
-      const error = await readErrorBody(response.body)
+      const error = await readErrorBody(response.exchange)
       if (input.signal.aborted) return notDelivered
       const outcome = classifyUpstreamResponse(
         response.statusCode,
@@ -152,18 +157,22 @@ export class UpstreamForwarder {
   private async send(input: ForwardInput, route: RouteTarget, headersTimeout: number) {
     const proxy = this.deps.settings().proxy
     const target = upstreamTarget(route.baseUrl, input.target)
-    try {
-      const response = await this.deps.dispatcher.current.request({
+    const exchange = UpstreamExchange.send(
+      this.deps.dispatcher.current,
+      {
         origin: target.origin,
         path: target.path,
-        method: input.method as Dispatcher.HttpMethod,
+        method: input.method,
         headers: forwardRequestHeaders(input.headers, route.secret),
         body: input.body.length > 0 ? input.body : null,
-        signal: input.signal,
         headersTimeout,
         bodyTimeout: proxy.idleTimeoutMs,
-      })
-      return { kind: 'response', response } satisfies Attempt
+      },
+      input.signal,
+    )
+    try {
+      const head = await exchange.head
+      return { kind: 'response', response: { ...head, exchange } } satisfies Attempt
     } catch (error) {
       if (input.signal.aborted) return { kind: 'aborted' } satisfies Attempt
       const kind = networkErrorKind(error)
@@ -177,7 +186,7 @@ export class UpstreamForwarder {
   private async deliver(
     input: ForwardInput,
     route: RouteTarget,
-    response: Dispatcher.ResponseData,
+    response: UpstreamResponse,
   ): Promise<ForwardResult> {
     this.report(
       route.keyId,
@@ -185,11 +194,11 @@ export class UpstreamForwarder {
       response.headers,
     )
     if (input.signal.aborted) {
-      response.body.destroy()
+      response.exchange.abort()
       return notDelivered
     }
     if (isModelList(input.method, input.target) && !input.models.unrestricted) {
-      const list = await readErrorBody(response.body, maxModelListBytes)
+      const list = await readErrorBody(response.exchange, maxModelListBytes)
       if (input.signal.aborted) return notDelivered
       const filtered = list.truncated ? null : filterModelList(list.bytes, input.models)
       if (filtered === null) throw new ProxyError('upstream_unreachable', 'Bad model list')
@@ -200,7 +209,7 @@ export class UpstreamForwarder {
       res: input.res,
       statusCode: response.statusCode,
       headers: response.headers,
-      body: response.body,
+      exchange: response.exchange,
       stripUsageChunk: input.stripUsageChunk,
       signal: input.signal,
       trace: input.trace,
@@ -228,7 +237,7 @@ function noKeyError(route: RouteTarget | NoRoute): ProxyError {
 /** An upstream answer the proxy holds whole (an error, a filtered model list), sent as is. */
 function passThrough(
   res: ServerResponse,
-  response: Dispatcher.ResponseData,
+  response: UpstreamHead,
   bytes: Buffer,
   trace: RequestTrace,
 ): void {
