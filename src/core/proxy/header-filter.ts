@@ -121,6 +121,8 @@ function filterHeaders(
 function connectionOptions(input: HeaderInput): Set<string> | null {
   let named: Set<string> | null = null
   const add = (value: string) => {
+    // The usual values name no other header (`keep-alive` is dropped as hop-by-hop anyway).
+    if (value === 'keep-alive' || value === 'close') return
     for (const token of value.split(',')) {
       const name = token.trim().toLowerCase()
       if (name) (named ??= new Set()).add(name)

@@ -38,7 +38,11 @@ export class JsonUsageCollector {
   }
 
   finish(): TokenUsage | null {
-    const bytes = Buffer.concat(this.chunks, this.held)
+    const only = this.chunks.length === 1 ? this.chunks[0]! : null
+    const bytes =
+      only === null
+        ? Buffer.concat(this.chunks, this.held)
+        : Buffer.from(only.buffer, only.byteOffset, only.length)
     this.chunks = []
     try {
       if (this.total <= this.maxWholeBytes) return usageFromJson(JSON.parse(bytes.toString('utf8')))

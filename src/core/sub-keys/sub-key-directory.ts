@@ -1,11 +1,14 @@
 import type { SubKeyRecord } from '../store/sub-key-repository'
 import { compileModelPolicy, type ModelMatcher } from './model-policy'
-import { hashSubKey, secretsEqual } from './sub-key-secret'
+import { timingSafeEqual } from 'node:crypto'
+import { subKeyDigest } from './sub-key-secret'
 
 /** What the proxy knows about a sub-key without touching the database. */
 export interface SubKeyEntry {
   record: SubKeyRecord
   models: ModelMatcher
+  /** `record.secretHash` as bytes, for the constant-time comparison. */
+  digest: Buffer
 }
 
 /**
@@ -27,6 +30,7 @@ export class SubKeyDirectory {
     if (previousHash !== undefined) this.byHash.delete(previousHash)
     this.byHash.set(record.secretHash, {
       record,
+      digest: Buffer.from(record.secretHash, 'hex'),
       models: compileModelPolicy({
         allowModels: record.allowModels,
         denyModels: record.denyModels,
@@ -44,9 +48,11 @@ export class SubKeyDirectory {
 
   /** The sub-key a presented secret belongs to, compared in constant time after hashing (S4). */
   authenticate(secret: string): SubKeyEntry | undefined {
-    const hash = hashSubKey(secret)
-    const entry = this.byHash.get(hash)
-    if (!entry || !secretsEqual(hash, entry.record.secretHash)) return undefined
+    // One SHA-256 per request: the map is keyed by its hex form, and the match is confirmed on
+    // the digests in constant time, so no comparison ever runs over the secret itself.
+    const digest = subKeyDigest(secret)
+    const entry = this.byHash.get(digest.toString('hex'))
+    if (!entry || !timingSafeEqual(digest, entry.digest)) return undefined
     return entry
   }
 

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto'
 
 export const subKeyPrefix = 'sk-kp-'
 
@@ -35,7 +35,12 @@ export function isSubKeySecret(value: string): boolean {
 
 /** The only form of a secret that is stored (SECURITY.md S2): SHA-256, lower-case hex. */
 export function hashSubKey(secret: string): string {
-  return createHash('sha256').update(secret, 'utf8').digest('hex')
+  return hash('sha256', secret, 'hex')
+}
+
+/** The SHA-256 of a presented secret as bytes: what the proxy looks up and compares (S4). */
+export function subKeyDigest(secret: string): Buffer {
+  return hash('sha256', secret, 'buffer')
 }
 
 /** What a list may show of a secret: `sk-kp-` with 4 random characters, and the last 4. */
@@ -49,9 +54,7 @@ export function subKeyDisplay(secret: string): { prefix: string; last4: string }
  * same length, so neither the length nor the first differing byte leaks through timing.
  */
 export function secretsEqual(a: string, b: string): boolean {
-  const left = createHash('sha256').update(a, 'utf8').digest()
-  const right = createHash('sha256').update(b, 'utf8').digest()
-  return timingSafeEqual(left, right)
+  return timingSafeEqual(hash('sha256', a, 'buffer'), hash('sha256', b, 'buffer'))
 }
 
 type HeaderValue = string | readonly string[] | undefined
