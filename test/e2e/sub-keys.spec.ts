@@ -36,9 +36,22 @@ test('a sub-key is created, copied from the reveal dialog and used through the p
 
   const reveal = page.getByTestId('reveal-dialog')
   await expect(reveal).toBeVisible()
-  const secret = (await reveal.getByTestId('reveal-secret').textContent())!.trim()
-  expect(secret.length).toBeGreaterThan(20)
+  // The key is taken the way a user takes it: the copy button, then the clipboard.
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], {
+    origin: serve.url,
+  })
+  await reveal.getByTestId('reveal-copy').click()
+  await expect(page.getByText('Copied', { exact: true })).toBeVisible()
+  // (The page's `navigator`; this file is type-checked without the DOM library.)
+  const secret = await page.evaluate(() =>
+    (
+      globalThis as unknown as { navigator: { clipboard: { readText(): Promise<string> } } }
+    ).navigator.clipboard.readText(),
+  )
+  expect(secret).toMatch(/^sk-kp-[0-9A-Za-z]{32,}$/)
+  expect((await reveal.getByTestId('reveal-secret').textContent())!.trim()).toBe(secret)
   await expect(reveal.getByTestId('snippet-env')).toContainText(`OPENAI_API_KEY="${secret}"`)
+  await expect(form).toBeHidden() // the form has faded out: the screenshot shows the dialog alone
   await page.screenshot({ path: screenshotPath('sub-key-reveal') })
   // The connection test runs models, a chat and a streamed chat with the secret: 3 requests.
   await reveal.getByTestId('reveal-test').click()
