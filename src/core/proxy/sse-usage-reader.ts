@@ -1,5 +1,6 @@
 import { createParser, type EventSourceMessage, type EventSourceParser } from 'eventsource-parser'
 import { isObject, normalizeUsage, type TokenUsage } from './token-usage'
+import { hasUsageObject } from './usage-object-probe'
 
 /** Far above any real event; past it the reader gives up rather than buffer without bound. */
 const maxEventChars = 8 * 1024 * 1024
@@ -53,7 +54,7 @@ export class SseUsageReader {
   }
 
   private onEvent(event: EventSourceMessage): void {
-    if (!event.data.includes('"usage"')) return
+    if (!hasUsageObject(event.data)) return
     let data: unknown
     try {
       data = JSON.parse(event.data)

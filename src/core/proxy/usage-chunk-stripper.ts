@@ -1,9 +1,9 @@
 import { isObject } from './token-usage'
+import { bytesHaveUsageObject } from './usage-object-probe'
 
 const LF = 10
 const CR = 13
 const empty = new Uint8Array(0)
-const usageKey = Buffer.from('"usage"')
 
 /**
  * No usage-only chunk comes near this size; a longer event is forwarded as its bytes arrive
@@ -114,7 +114,7 @@ export class UsageChunkStripper {
 /** Whether an event's data is a chunk with no choices and a usage object. */
 function isUsageOnlyEvent(parts: Uint8Array[]): boolean {
   const bytes = parts.length === 1 ? asBuffer(parts[0]!) : Buffer.concat(parts)
-  if (bytes.indexOf(usageKey) === -1) return false
+  if (!bytesHaveUsageObject(bytes)) return false
   const data: string[] = []
   for (const line of bytes.toString('utf8').split(/\r\n|\r|\n/)) {
     if (line.startsWith('data:')) data.push(line.slice(line.startsWith('data: ') ? 6 : 5))

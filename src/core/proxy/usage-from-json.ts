@@ -13,9 +13,12 @@ export function usageFromJson(body: unknown): TokenUsage | null {
 
 /**
  * Collects a JSON response's bytes as they are piped to the client and reads its usage at the
- * end. Memory stays bounded (SECURITY.md P7): a body up to `maxWholeBytes` is parsed whole;
- * past that only the last `tailBytes` are kept, where OpenAI-style APIs put `usage` (after a
- * large embeddings array, for instance), and the last `"usage"` object there is read.
+ * end. OpenAI-style APIs put `usage` at the top level, after the content (a chat completion's
+ * choices, an embeddings array), and nothing after it holds a `usage` key of its own: so the
+ * last `"usage"` key of the body is read, and only its object is parsed, not the whole answer
+ * (a key inside a JSON string cannot match: its quotes are escaped). Memory stays bounded
+ * (SECURITY.md P7): past `maxWholeBytes` only the last `tailBytes` are kept. A small body whose
+ * last `"usage"` is not an object is parsed whole, as before.
  */
 export class JsonUsageCollector {
   private chunks: Uint8Array[] = []
@@ -45,24 +48,30 @@ export class JsonUsageCollector {
         : Buffer.from(only.buffer, only.byteOffset, only.length)
     this.chunks = []
     try {
-      if (this.total <= this.maxWholeBytes) return usageFromJson(JSON.parse(bytes.toString('utf8')))
-      return usageFromTail(bytes)
+      const fromTail = usageFromTail(bytes)
+      if (fromTail !== undefined || this.total > this.maxWholeBytes) return fromTail ?? null
+      return usageFromJson(JSON.parse(bytes.toString('utf8')))
     } catch {
       return null
     }
   }
 }
 
-function usageFromTail(tail: Buffer): TokenUsage | null {
+/**
+ * The last `"usage"` object of `tail`; null when there is no `"usage"` key at all, undefined when
+ * there is one but its value is not a complete object (the caller may parse the whole body).
+ */
+function usageFromTail(tail: Buffer): TokenUsage | null | undefined {
   const key = tail.lastIndexOf(usageKey)
   if (key === -1) return null
   let i = key + usageKey.length
   while (isSpace(tail[i])) i += 1
-  if (tail[i] !== 58) return null
+  if (tail[i] !== 58) return undefined
   i += 1
   while (isSpace(tail[i])) i += 1
+  if (tail[i] !== 123) return undefined
   const end = skipValue(tail, i)
-  if (end === -1) return null
+  if (end === -1) return undefined
   return normalizeUsage(JSON.parse(tail.toString('utf8', i, end)))
 }
 

@@ -27,8 +27,17 @@ export class StatsNotifier {
   }
 
   start(): void {
-    // After the other listeners of the same event (the key router updates its counts first).
-    const poke = () => queueMicrotask(() => this.emitter.poke())
+    // After the other listeners of the same event (the key router updates its counts first);
+    // one microtask however many requests finish in this turn of the event loop.
+    let queued = false
+    const poke = () => {
+      if (queued) return
+      queued = true
+      queueMicrotask(() => {
+        queued = false
+        this.emitter.poke()
+      })
+    }
     this.unsubscribe.push(
       this.stats.onRecorded(poke),
       this.events.on('key.stateChanged', poke),
