@@ -46,6 +46,7 @@ test('adding 1,000 keys by paste shows the preview and the counts, then validati
   )
   await dialog.getByTestId('add-keys-provider').click()
   await page.getByText('Mock upstream', { exact: true }).last().click()
+  await page.waitForTimeout(300) // the provider menu has faded out: the counts are in view
   await page.screenshot({ path: screenshotPath('keys-add-preview') })
 
   await dialog.getByTestId('add-keys-submit').click()

@@ -50,6 +50,9 @@ test('a phone-width viewport gets a menu button and a drawer', async ({ page, se
   })
   await signIn(page, serve)
   await expect(page.getByTestId('sider')).toHaveCount(0)
+  await expect(page.getByTestId('proxy-url')).toHaveCount(0) // no room: the copy button only
+  await expect(page.getByTestId('card-usableKeys')).toContainText('30 / 30')
+  await page.waitForTimeout(1_000) // the donut's opening animation
   await page.screenshot({ path: screenshotPath('phone-dashboard') })
   await page.getByTestId('menu-button').click()
   await expect(page.getByTestId('menu-drawer')).toBeVisible()

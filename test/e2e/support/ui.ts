@@ -7,7 +7,8 @@ export async function signIn(page: Page, serve: ServeInstance, hash = ''): Promi
   await page.goto(`${serve.url}/${hash}`)
   await page.getByTestId('token-input').locator('input').fill(serve.token)
   await page.getByTestId('sign-in').click()
-  await expect(page.getByTestId('proxy-url')).toBeVisible()
+  // The shell is up: its copy-base-URL button shows at every width (the URL text only on wide).
+  await expect(page.getByTestId('copy-base-url')).toBeVisible()
 }
 
 /** Calls the admin API the way a script would. */
