@@ -54,9 +54,14 @@ describe('readBodyWithLimit', () => {
     expect((await readBodyWithLimit(source, 100)).toString()).toBe('{"model":"gpt-4o"}')
   })
 
-  it('returns a single chunk without copying it', async () => {
-    const chunk = Buffer.from('abc')
-    expect(await readBodyWithLimit(Readable.from([chunk]), 3)).toBe(chunk)
+  it('copies a single chunk out of the (much larger) read buffer it is a view of', async () => {
+    const readBuffer = Buffer.alloc(64 * 1024)
+    readBuffer.write('{"model":"gpt-4o"}', 100)
+    const chunk = readBuffer.subarray(100, 118)
+    const body = await readBodyWithLimit(Readable.from([chunk]), 1_000)
+    expect(body.toString()).toBe('{"model":"gpt-4o"}')
+    // Holding the body must not hold the 64 KiB store behind the chunk.
+    expect(body.buffer).not.toBe(readBuffer.buffer)
   })
 
   it('fails with 413 as soon as the limit is passed, pausing instead of destroying', async () => {
