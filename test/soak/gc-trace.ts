@@ -5,6 +5,10 @@
  *
  *   [11425:0x38696000]   243509 ms: Mark-Compact 119.6 (236.8) -> 29.5 (104.5) MB, …
  *                                                 before (committed) -> after (committed)
+ *   [11425:0x38696000] External memory reported:  5321 KB
+ *
+ * The second line comes with `--trace-gc-verbose`: the memory held outside the JS heap by
+ * objects in it (Buffers and other ArrayBuffers), as V8 accounts it after that collection.
  */
 
 export interface FullGc {
@@ -16,7 +20,11 @@ export interface FullGc {
   committedMiB: number
   /** The child's RSS read when the line arrived, KiB. */
   rssKiB: number
+  /** External (ArrayBuffer) memory after the collection, MiB; null without `--trace-gc-verbose`. */
+  externalMiB: number | null
 }
+
+const EXTERNAL = /^\[\d+:(0x[0-9a-f]+)\] External memory reported:\s+(\d+) KB/
 
 const FULL_GC =
   /^\[\d+:(0x[0-9a-f]+)\]\s+\d+ ms: Mark-Compact (?:\(reduce\) )?[\d.]+ \(([\d.]+)\) -> ([\d.]+) \(([\d.]+)\) MB/
@@ -36,6 +44,13 @@ export class GcTrace {
     const lines = (this.partial + text).split('\n')
     this.partial = lines.pop() ?? ''
     for (const line of lines) {
+      const external = EXTERNAL.exec(line)
+      if (external) {
+        // Printed after every collection; kept for the last full one that has none yet.
+        const last = this.isolates.get(external[1]!)?.gcs.at(-1)
+        if (last && last.externalMiB === null) last.externalMiB = Number(external[2]) / 1024
+        continue
+      }
       const match = FULL_GC.exec(line)
       if (!match) continue
       const [, isolate, committedBefore, live, committed] = match
@@ -46,6 +61,7 @@ export class GcTrace {
         liveMiB: Number(live),
         committedMiB: Number(committed),
         rssKiB: this.rss(),
+        externalMiB: null,
       })
       this.isolates.set(isolate!, entry)
     }

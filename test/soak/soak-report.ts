@@ -44,7 +44,9 @@ export function formatSoakReport(report: SoakReport): string {
     `memory (${options.memoryTolerance === null ? 'reported only' : `limit ±${options.memoryTolerance * 100}%`}, halves after warm-up): live heap after full GC ` +
       `${memory.liveStartMiB ?? '–'} → ${memory.liveEndMiB ?? '–'} MiB ` +
       `(${memory.liveDriftPercent === null ? 'too few full GCs' : `${signed(memory.liveDriftPercent)}%`}, ` +
-      `${memory.fullGcs} full GCs); RSS peak ${memory.rssPeakStartMiB} → ${memory.rssPeakEndMiB} MiB ` +
+      `${memory.fullGcs} full GCs); live heap + external ${memory.heldStartMiB ?? '–'} → ` +
+      `${memory.heldEndMiB ?? '–'} MiB (${memory.heldDriftPercent === null ? 'too few full GCs' : `${signed(memory.heldDriftPercent)}%`}); ` +
+      `RSS peak ${memory.rssPeakStartMiB} → ${memory.rssPeakEndMiB} MiB ` +
       `(${signed(memory.rssPeakGrowthPercent)}%)`,
     `RSS, reported: median ${memory.rssStartMiB} → ${memory.rssEndMiB} MiB ` +
       `(${signed(memory.rssDriftPercent)}%), trend ${signed(memory.rssTrendPercent)}%, peak ` +

@@ -107,7 +107,8 @@ export async function runSoak(
     const script = new SoakScript(options, random, () => {
       if (mock.requests.length > 1_000) mock.requests.length = 0
     })
-    // `--trace-gc` only prints: each full GC tells the live heap (memory-drift.ts).
+    // `--trace-gc` only prints: each full GC tells the live heap, and `--trace-gc-verbose` the
+    // external memory after it (memory-drift.ts).
     let started = Date.now()
     let pid = 0
     const gcTrace = new GcTrace(
@@ -118,7 +119,7 @@ export async function runSoak(
       dataDir,
       adminToken: ADMIN_TOKEN,
       providerUrl: mock.url,
-      nodeOptions: ['--trace-gc'],
+      nodeOptions: ['--trace-gc', '--trace-gc-verbose'],
       onStdout: (text) => gcTrace.push(text),
     })
     pid = serve.pid
