@@ -18,7 +18,7 @@ import { readRequestModel } from './request-model'
 import { sendProxyError } from './send-proxy-error'
 import { routeOf } from './route-path'
 import { requestStreamUsage } from './stream-options'
-import { UpstreamDispatcher } from './upstream-dispatcher'
+import { UpstreamDispatcher, type UpstreamDispatcherOptions } from './upstream-dispatcher'
 import { UpstreamForwarder } from './upstream-forwarder'
 
 export interface ProxyHandlerDependencies {
@@ -51,9 +51,7 @@ export class ProxyHandler {
 
   constructor(private readonly deps: ProxyHandlerDependencies) {
     this.rpm = new RpmLimiter(deps.clock)
-    this.dispatcher = new UpstreamDispatcher({
-      connectTimeoutMs: deps.settings().proxy.connectTimeoutMs,
-    })
+    this.dispatcher = new UpstreamDispatcher(dispatcherOptions(deps.settings()))
     this.forwarder = new UpstreamForwarder({
       router: deps.router,
       dispatcher: this.dispatcher,
@@ -62,7 +60,7 @@ export class ProxyHandler {
       logger: deps.logger,
     })
     this.unsubscribe = deps.events.on('settings.changed', (settings) =>
-      this.dispatcher.setConnectTimeout(settings.proxy.connectTimeoutMs),
+      this.dispatcher.configure(dispatcherOptions(settings)),
     )
   }
 
@@ -222,5 +220,12 @@ export class ProxyHandler {
     const now = this.deps.clock.now()
     this.deps.subKeys.noteUsage(subKeyId, tokens, now)
     this.deps.usage.addSubKey({ id: subKeyId, requests: 1, tokens, lastUsedAt: now })
+  }
+}
+
+function dispatcherOptions(settings: Settings): UpstreamDispatcherOptions {
+  return {
+    connectTimeoutMs: settings.proxy.connectTimeoutMs,
+    connections: settings.proxy.maxUpstreamConnections,
   }
 }

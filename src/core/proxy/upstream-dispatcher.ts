@@ -1,26 +1,24 @@
 import { Agent, type Dispatcher } from 'undici'
 
-/** Connections per upstream origin: bounded (SECURITY P8), generous for streams. */
-export const UPSTREAM_CONNECTIONS_PER_ORIGIN = 128
-
 export interface UpstreamDispatcherOptions {
   connectTimeoutMs: number
-  connections?: number
+  /** Connections per upstream origin: bounded (SECURITY P8); the setting `maxUpstreamConnections`. */
+  connections: number
 }
 
 /**
  * The one undici dispatcher of the proxy: a keep-alive Agent with a bounded number of
- * connections per origin. The connect timeout lives in the Agent, so a changed setting swaps in a
- * new Agent; the old one finishes its requests and closes. Header and body timeouts are passed
- * per request and need no swap.
+ * connections per origin. The connect timeout and the connection cap live in the Agent, so a
+ * changed setting swaps in a new Agent; the old one finishes its requests and closes. Header and
+ * body timeouts are passed per request and need no swap.
  */
 export class UpstreamDispatcher {
   private agent: Agent
-  private connectTimeoutMs: number
+  private options: UpstreamDispatcherOptions
   private readonly retired = new Set<Agent>()
 
-  constructor(private readonly options: UpstreamDispatcherOptions) {
-    this.connectTimeoutMs = options.connectTimeoutMs
+  constructor(options: UpstreamDispatcherOptions) {
+    this.options = { ...options }
     this.agent = this.create()
   }
 
@@ -28,10 +26,15 @@ export class UpstreamDispatcher {
     return this.agent
   }
 
-  /** Applies a new connect timeout to the requests that start from now on. */
-  setConnectTimeout(ms: number): void {
-    if (ms === this.connectTimeoutMs) return
-    this.connectTimeoutMs = ms
+  /** Applies new options to the requests that start from now on. */
+  configure(options: UpstreamDispatcherOptions): void {
+    if (
+      options.connectTimeoutMs === this.options.connectTimeoutMs &&
+      options.connections === this.options.connections
+    ) {
+      return
+    }
+    this.options = { ...options }
     const old = this.agent
     this.agent = this.create()
     this.retired.add(old)
@@ -47,8 +50,8 @@ export class UpstreamDispatcher {
 
   private create(): Agent {
     return new Agent({
-      connections: this.options.connections ?? UPSTREAM_CONNECTIONS_PER_ORIGIN,
-      connectTimeout: this.connectTimeoutMs,
+      connections: this.options.connections,
+      connectTimeout: this.options.connectTimeoutMs,
       keepAliveTimeout: 10_000,
       keepAliveMaxTimeout: 60_000,
       pipelining: 1,

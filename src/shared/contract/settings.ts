@@ -33,6 +33,11 @@ export const proxySettingsSchema = z.strictObject({
     .min(1024)
     .max(4 * 1024 * 1024 * 1024),
   maxConcurrentRequests: z.number().int().min(1).max(100_000),
+  /**
+   * Connections KeyPool keeps to each upstream (provider origin) at most: requests beyond it wait
+   * for a free one (SECURITY P8: a bounded dispatcher). Raise it for many concurrent streams.
+   */
+  maxUpstreamConnections: z.number().int().min(1).max(10_000),
 })
 
 export const routingStrategySchema = z.enum([
@@ -123,6 +128,7 @@ export const defaultSettings: Settings = {
     maxJsonBodyBytes: 32 * 1024 * 1024,
     maxMultipartBodyBytes: 100 * 1024 * 1024,
     maxConcurrentRequests: 2_000,
+    maxUpstreamConnections: 128,
   },
   routing: { strategy: 'round-robin', cooldownBaseMs: 5_000, cooldownMaxMs: 600_000 },
   validation: {

@@ -299,6 +299,9 @@ export const en = {
       maxJsonBodyBytes: 'Max JSON body (bytes)',
       maxMultipartBodyBytes: 'Max upload body (bytes)',
       maxConcurrentRequests: 'Max concurrent requests',
+      maxUpstreamConnections: 'Connections per provider',
+      maxUpstreamConnectionsHelp:
+        'At most this many requests run at once against one provider; more wait for a free connection. Raise it when many clients stream at the same time.',
       timeoutsHelp:
         'Connect: reaching the upstream. First byte: until the answer starts. Idle: silence inside a stream.',
     },

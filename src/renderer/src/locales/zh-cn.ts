@@ -295,6 +295,9 @@ export const zhCN: Messages = {
       maxJsonBodyBytes: 'JSON 请求体上限（字节）',
       maxMultipartBodyBytes: '上传请求体上限（字节）',
       maxConcurrentRequests: '最大并发请求数',
+      maxUpstreamConnections: '每个服务商的连接数',
+      maxUpstreamConnectionsHelp:
+        '同一服务商最多同时进行这么多请求，其余请求排队等待空闲连接。许多客户端同时流式输出时可调高。',
       timeoutsHelp: '连接：连上上游；首字节：直到开始响应；空闲：流中无数据的时长。',
     },
     routing: {

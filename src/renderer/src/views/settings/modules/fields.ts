@@ -44,6 +44,13 @@ export const settingsLayout: { section: SettingsSection; help?: string; fields: 
       { key: 'maxJsonBodyBytes', kind: 'number', min: 1024, step: 1024 * 1024 },
       { key: 'maxMultipartBodyBytes', kind: 'number', min: 1024, step: 1024 * 1024 },
       { key: 'maxConcurrentRequests', kind: 'number', min: 1, max: 100_000 },
+      {
+        key: 'maxUpstreamConnections',
+        kind: 'number',
+        min: 1,
+        max: 10_000,
+        help: 'settings.proxy.maxUpstreamConnectionsHelp',
+      },
     ],
   },
   {
