@@ -217,10 +217,12 @@ function refuse(res: ServerResponse, refusal: ListenerRefusal): void {
   sendJson(res, refusal.status, refusalBody(refusal), { connection: 'close' })
 }
 
+/** How often `name` (lower case) occurs; only names of its length are lower-cased. */
 function countHeader(rawHeaders: readonly string[], name: string): number {
   let count = 0
   for (let i = 0; i < rawHeaders.length; i += 2) {
-    if (rawHeaders[i]!.toLowerCase() === name) count += 1
+    const header = rawHeaders[i]!
+    if (header.length === name.length && header.toLowerCase() === name) count += 1
   }
   return count
 }

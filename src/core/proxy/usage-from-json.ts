@@ -1,7 +1,6 @@
 import { skipValue } from './json-top-level'
 import { isObject, normalizeUsage, type TokenUsage } from './token-usage'
-
-const usageKey = Buffer.from('"usage"')
+import { lastUsageObjectStart } from './usage-object-probe'
 
 /**
  * The usage of a non-streamed JSON answer: the top-level `usage` of a chat completion,
@@ -62,19 +61,9 @@ export class JsonUsageCollector {
  * there is one but its value is not a complete object (the caller may parse the whole body).
  */
 function usageFromTail(tail: Buffer): TokenUsage | null | undefined {
-  const key = tail.lastIndexOf(usageKey)
-  if (key === -1) return null
-  let i = key + usageKey.length
-  while (isSpace(tail[i])) i += 1
-  if (tail[i] !== 58) return undefined
-  i += 1
-  while (isSpace(tail[i])) i += 1
-  if (tail[i] !== 123) return undefined
-  const end = skipValue(tail, i)
+  const start = lastUsageObjectStart(tail)
+  if (start === null) return null
+  const end = start === -1 ? -1 : skipValue(tail, start)
   if (end === -1) return undefined
-  return normalizeUsage(JSON.parse(tail.toString('utf8', i, end)))
-}
-
-function isSpace(byte: number | undefined): boolean {
-  return byte === 32 || byte === 9 || byte === 10 || byte === 13
+  return normalizeUsage(JSON.parse(tail.toString('utf8', start, end)))
 }

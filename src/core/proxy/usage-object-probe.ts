@@ -11,7 +11,7 @@ const OPEN_BRACE = 123
  */
 export function hasUsageObject(text: string): boolean {
   for (let at = text.indexOf(KEY); at !== -1; at = text.indexOf(KEY, at + KEY.length)) {
-    if (objectFollows((i) => text.charCodeAt(i), at + KEY.length)) return true
+    if (objectFollows((i) => text.charCodeAt(i), at + KEY.length) !== -1) return true
   }
   return false
 }
@@ -23,19 +23,29 @@ export function bytesHaveUsageObject(bytes: Buffer): boolean {
     at !== -1;
     at = bytes.indexOf(KEY_BYTES, at + KEY_BYTES.length)
   ) {
-    if (objectFollows((i) => bytes[i] ?? -1, at + KEY_BYTES.length)) return true
+    if (objectFollows((i) => bytes[i] ?? -1, at + KEY_BYTES.length) !== -1) return true
   }
   return false
 }
 
-/** After a key: optional space, `:`, optional space, then `{`. */
-function objectFollows(codeAt: (i: number) => number, from: number): boolean {
+/**
+ * Where the object of the last `"usage"` key of `bytes` starts (its `{`); -1 when that key's
+ * value is not an object, null when there is no `"usage"` key at all.
+ */
+export function lastUsageObjectStart(bytes: Buffer): number | null {
+  const at = bytes.lastIndexOf(KEY_BYTES)
+  if (at === -1) return null
+  return objectFollows((i) => bytes[i] ?? -1, at + KEY_BYTES.length)
+}
+
+/** After a key: optional space, `:`, optional space, then `{`, whose offset is returned; or -1. */
+function objectFollows(codeAt: (i: number) => number, from: number): number {
   let i = from
   while (isSpace(codeAt(i))) i++
-  if (codeAt(i) !== COLON) return false
+  if (codeAt(i) !== COLON) return -1
   i++
   while (isSpace(codeAt(i))) i++
-  return codeAt(i) === OPEN_BRACE
+  return codeAt(i) === OPEN_BRACE ? i : -1
 }
 
 function isSpace(code: number): boolean {

@@ -1,6 +1,6 @@
+import { timingSafeEqual } from 'node:crypto'
 import type { SubKeyRecord } from '../store/sub-key-repository'
 import { compileModelPolicy, type ModelMatcher } from './model-policy'
-import { timingSafeEqual } from 'node:crypto'
 import { subKeyDigest } from './sub-key-secret'
 
 /** What the proxy knows about a sub-key without touching the database. */
