@@ -56,6 +56,24 @@ export function emptyLedger(): CrashLedger {
   }
 }
 
+/** Starts tracking a sub-key whose create (with `maxRequests`) was acknowledged. */
+export function trackSubKey(
+  ledger: CrashLedger,
+  issued: { subKey: { id: number }; secret: string },
+  maxRequests: number,
+): void {
+  ledger.subKeys.set(issued.subKey.id, {
+    id: issued.subKey.id,
+    secret: issued.secret,
+    ackedMax: maxRequests,
+    pendingTopUp: 0,
+    usedAtStart: 0,
+    delivered: 0,
+    unanswered: 0,
+    errorAnswers: 0,
+  })
+}
+
 export const transitionName = (id: number, from: string, to: string): string =>
   `${id} ${from}>${to}`
 

@@ -1,6 +1,6 @@
 import { createParser } from 'eventsource-parser'
 import type { MockUpstream } from '../support/mock-upstream'
-import { transitionName, type CrashLedger, type SubKeyLedger } from './crash-ledger'
+import { trackSubKey, transitionName, type CrashLedger, type SubKeyLedger } from './crash-ledger'
 
 /**
  * The writers of one crash round (SECURITY D3): proxied clients spending sub-key quota, an admin
@@ -138,16 +138,7 @@ async function createSubKey(api: Api, target: RoundTarget, ledger: CrashLedger):
   const body = (await expectOk(
     await api('POST', '/api/sub-keys', { name: 'crash', maxRequests }),
   )) as { subKey: { id: number }; secret: string }
-  ledger.subKeys.set(body.subKey.id, {
-    id: body.subKey.id,
-    secret: body.secret,
-    ackedMax: maxRequests,
-    pendingTopUp: 0,
-    usedAtStart: 0,
-    delivered: 0,
-    unanswered: 0,
-    errorAnswers: 0,
-  })
+  trackSubKey(ledger, body, maxRequests)
 }
 
 async function topUpSubKey(api: Api, target: RoundTarget, ledger: CrashLedger): Promise<void> {

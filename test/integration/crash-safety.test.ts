@@ -51,7 +51,7 @@ import {
 } from '../support/serve-child'
 import { tempDir } from '../support/temp-dir'
 import { seededRandom } from '../unit/core/pool/seeded-random'
-import { emptyLedger, verifyAndSettle, type CrashLedger } from './crash-ledger'
+import { emptyLedger, trackSubKey, verifyAndSettle, type CrashLedger } from './crash-ledger'
 import {
   adminActor,
   listenForTransitions,
@@ -217,16 +217,7 @@ async function setUp(
       subKey: { id: number }
       secret: string
     }
-    ledger.subKeys.set(issued.subKey.id, {
-      id: issued.subKey.id,
-      secret: issued.secret,
-      ackedMax: maxRequests,
-      pendingTopUp: 0,
-      usedAtStart: 0,
-      delivered: 0,
-      unanswered: 0,
-      errorAnswers: 0,
-    })
+    trackSubKey(ledger, issued, maxRequests)
   }
   const probe = (await api(url, 'POST', '/api/sub-keys', { name: 'probe' })) as { secret: string }
   return { providerId, probeSecret: probe.secret }
