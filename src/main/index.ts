@@ -3,6 +3,7 @@ import { app, BrowserWindow, ipcMain } from 'electron'
 import { DATABASE_FILE_NAME, KeyPoolCore } from '../core/keypool-core'
 import { createConsoleLogger } from '../core/logger'
 import { PASSPHRASE_ENV } from '../core/secrets/passphrase-wrapper'
+import { applyV8Tuning } from '../core/v8-tuning'
 import { readRecordedKeyBackend } from '../core/secrets/recorded-key-backend'
 import { handleAppProtocol, registerAppScheme } from './app-protocol'
 import { chooseKeyWrapper } from './choose-key-wrapper'
@@ -23,6 +24,7 @@ import { WINDOW_STATE_FILE_NAME } from './window-state'
 /** How long quitting lets in-flight streams finish before they are cut (SECURITY.md P9). */
 const STOP_DEADLINE_MS = 10_000
 
+applyV8Tuning()
 const logger = createConsoleLogger()
 const devServerUrl = !app.isPackaged ? process.env.ELECTRON_RENDERER_URL : undefined
 const env = readDesktopEnv(process.env, (message) => logger.warn(message))

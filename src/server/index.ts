@@ -1,4 +1,5 @@
 import { createConsoleLogger } from '../core/logger'
+import { applyV8Tuning } from '../core/v8-tuning'
 import { startHeadless } from './headless-server'
 import { parseServeOptions, SERVE_USAGE } from './serve-options'
 
@@ -15,6 +16,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${SERVE_USAGE}\n`)
     return
   }
+  applyV8Tuning()
   const logger = createConsoleLogger(process.env.KEYPOOL_LOG_LEVEL === 'debug' ? 'debug' : 'info')
   let server
   try {

@@ -27,8 +27,12 @@ export interface LocalServerOptions {
 
 interface Mount {
   prefix: string
+  /** `prefix` + `/`, built once rather than per request. */
+  under: string
   handler: RouteHandler
 }
+
+type GuardSettings = ReturnType<LocalServerOptions['guardSettings']>
 
 /**
  * How long a refused connection may go on sending (its bytes are dropped) before it is closed:
@@ -50,6 +54,13 @@ export class LocalServer {
   private readonly refused = new WeakSet<Duplex>()
   private draining = false
   private port = 0
+  /** The last Host header judged and the verdict: clients send the same one every request. */
+  private lastHost: {
+    value: string | undefined
+    port: number
+    guards: GuardSettings
+    allowed: boolean
+  } | null = null
 
   constructor(private readonly options: LocalServerOptions) {
     const headersTimeout = options.headersTimeoutMs ?? 30_000
@@ -101,7 +112,7 @@ export class LocalServer {
 
   /** Routes requests whose path is `prefix` or starts with `prefix/` (or any path for `/`). */
   mount(prefix: string, handler: RouteHandler): void {
-    this.mounts.push({ prefix, handler })
+    this.mounts.push({ prefix, under: `${prefix}/`, handler })
     this.mounts.sort((a, b) => b.prefix.length - a.prefix.length)
   }
 
@@ -151,7 +162,7 @@ export class LocalServer {
       return refuse(res, invalidRequest('Send exactly one Host header'))
     }
     const guards = this.options.guardSettings()
-    if (!isAllowedHost(req.headers.host, this.port, guards.allowedHosts)) {
+    if (!this.hostAllowed(req.headers.host, guards)) {
       return forbidden(res, 'This server only answers requests addressed to this machine')
     }
     if (!isAllowedOrigin(req.headers.origin, req.headers.host, guards.allowedOrigins)) {
@@ -159,24 +170,42 @@ export class LocalServer {
     }
     const path = pathOf(req.url)
     const mount = this.mounts.find(
-      (m) => m.prefix === '/' || path === m.prefix || path.startsWith(`${m.prefix}/`),
+      (m) => m.prefix === '/' || path === m.prefix || path.startsWith(m.under),
     )
     if (!mount) {
       return sendJson(res, 404, { error: { code: 'not_found', message: 'Not found' } })
     }
-    Promise.resolve()
-      .then(() => mount.handler(req, res))
-      .catch((error: unknown) => {
-        this.options.logger.error('request handler failed', {
-          path,
-          error: error instanceof Error ? error.message : String(error),
-        })
-        if (!res.headersSent) {
-          sendJson(res, 500, { error: { code: 'internal_error', message: 'Internal error' } })
-        } else {
-          res.destroy()
-        }
-      })
+    // Called at once, not from a microtask: one promise and one turn less per request.
+    let result: void | Promise<void>
+    try {
+      result = mount.handler(req, res)
+    } catch (error) {
+      this.handlerFailed(error, path, res)
+      return
+    }
+    if (result) result.catch((error: unknown) => this.handlerFailed(error, path, res))
+  }
+
+  private hostAllowed(host: string | undefined, guards: GuardSettings): boolean {
+    const last = this.lastHost
+    if (last !== null && last.value === host && last.port === this.port && last.guards === guards) {
+      return last.allowed
+    }
+    const allowed = isAllowedHost(host, this.port, guards.allowedHosts)
+    this.lastHost = { value: host, port: this.port, guards, allowed }
+    return allowed
+  }
+
+  private handlerFailed(error: unknown, path: string, res: ServerResponse): void {
+    this.options.logger.error('request handler failed', {
+      path,
+      error: error instanceof Error ? error.message : String(error),
+    })
+    if (!res.headersSent) {
+      sendJson(res, 500, { error: { code: 'internal_error', message: 'Internal error' } })
+    } else {
+      res.destroy()
+    }
   }
 
   /** Counts the request on its socket; during a stop, finished sockets close instead of idling. */
@@ -184,7 +213,8 @@ export class LocalServer {
     const active = this.sockets.get(socket)
     active?.add(res)
     if (this.draining) res.setHeader('connection', 'close')
-    res.once('close', () => {
+    // `on`, not `once`: a response closes once, and `once` wraps every listener in a closure.
+    res.on('close', () => {
       if (!active?.delete(res)) return
       if (this.draining && active.size === 0) socket.destroy()
     })

@@ -17,8 +17,14 @@ export function headerValue(headers: HeaderBag | undefined, name: string): strin
   const lower = name.toLowerCase()
   let value = headers[lower]
   if (value === undefined) {
-    const found = Object.keys(headers).find((key) => key.toLowerCase() === lower)
-    value = found === undefined ? undefined : headers[found]
+    // Node and undici hand over lower-case names; only a hand-made record needs this scan, and
+    // it lower-cases only names of the right length (it runs for every absent header).
+    for (const key in headers) {
+      if (key.length === lower.length && key.toLowerCase() === lower) {
+        value = headers[key]
+        break
+      }
+    }
   }
   const first = Array.isArray(value) ? value[0] : value
   return first === undefined ? undefined : String(first).trim()

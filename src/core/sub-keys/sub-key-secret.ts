@@ -38,10 +38,6 @@ export function hashSubKey(secret: string): string {
   return hash('sha256', secret, 'hex')
 }
 
-/** The SHA-256 of a presented secret as bytes: what the proxy looks up and compares (S4). */
-export function subKeyDigest(secret: string): Buffer {
-  return hash('sha256', secret, 'buffer')
-}
 
 /** What a list may show of a secret: `sk-kp-` with 4 random characters, and the last 4. */
 export function subKeyDisplay(secret: string): { prefix: string; last4: string } {
