@@ -115,3 +115,35 @@ describe('LocalServer refusals (SECURITY.md I2)', () => {
     }
   })
 })
+
+describe('LocalServer Host guard', () => {
+  /** Status of GET /health sent with `host` over a fresh connection. */
+  const statusWithHost = (port: number, host: string): Promise<number> =>
+    new Promise((resolve, reject) => {
+      const socket = net.connect(port, '127.0.0.1', () =>
+        socket.write(`GET /health HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`),
+      )
+      let text = ''
+      socket.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')))
+      socket.on('close', () => resolve(Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0)))
+      socket.on('error', reject)
+    })
+
+  it('judges the same Host again when the allowed names change (the verdict is cached)', async () => {
+    // Settings hand out a new object on every change, as SettingsService does.
+    let guards = { allowedHosts: [] as string[], allowedOrigins: [] as string[] }
+    const server = new LocalServer({ logger: silentLogger, guardSettings: () => guards })
+    servers.push(server)
+    const { port } = await server.listen(0, '127.0.0.1')
+
+    expect(await statusWithHost(port, 'box.lan')).toBe(403)
+    expect(await statusWithHost(port, 'box.lan')).toBe(403)
+    guards = { allowedHosts: ['box.lan'], allowedOrigins: [] }
+    expect(await statusWithHost(port, 'box.lan')).toBe(200)
+    expect(await statusWithHost(port, `box.lan:${port}`)).toBe(200)
+    expect(await statusWithHost(port, 'box.lan:1')).toBe(403)
+    guards = { allowedHosts: [], allowedOrigins: [] }
+    expect(await statusWithHost(port, 'box.lan')).toBe(403)
+    expect(await statusWithHost(port, `localhost:${port}`)).toBe(200)
+  })
+})
