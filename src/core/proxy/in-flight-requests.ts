@@ -1,31 +1,34 @@
-/** One proxied request as the stop sequence sees it. */
-interface InFlight {
-  controller: AbortController
-  done: Promise<void>
-}
-
 /**
  * The proxied requests under way: their count is the global concurrency cap (SECURITY P2), and
- * their abort controllers let a graceful stop cut what is left at the deadline (P9).
+ * their abort controllers let a graceful stop cut what is left at the deadline (P9). A request
+ * is counted from `begin` to `end`; nothing is allocated per request beyond its set entry (the
+ * hot path used to wrap every request in a promise chain of its own just to be awaited here).
  */
 export class InFlightRequests {
-  private readonly requests = new Set<InFlight>()
+  private readonly requests = new Set<AbortController>()
+  /** Resolvers of `settled()` calls waiting for the count to reach zero. */
+  private idleWaiters: (() => void)[] = []
 
   get size(): number {
     return this.requests.size
   }
 
-  /** Runs `work` as one in-flight request; it is forgotten once `work` settles. */
-  run(controller: AbortController, work: () => Promise<void>): Promise<void> {
-    const entry: InFlight = { controller, done: Promise.resolve() }
-    this.requests.add(entry)
-    entry.done = work().finally(() => this.requests.delete(entry))
-    return entry.done
+  /** Counts one request; `controller` aborts it at a stop. */
+  begin(controller: AbortController): void {
+    this.requests.add(controller)
+  }
+
+  /** The request has settled: answered, cut or failed, and recorded. */
+  end(controller: AbortController): void {
+    if (!this.requests.delete(controller) || this.requests.size > 0) return
+    const waiters = this.idleWaiters
+    this.idleWaiters = []
+    for (const resolve of waiters) resolve()
   }
 
   /** Aborts every request still under way: each ends its upstream call and answers or cuts. */
   abortAll(): void {
-    for (const request of this.requests) request.controller.abort()
+    for (const controller of this.requests) controller.abort()
   }
 
   /** Resolves when every request has settled, or after `timeoutMs`. */
@@ -36,10 +39,8 @@ export class InFlightRequests {
       timer = setTimeout(resolve, timeoutMs)
       timer.unref()
     })
-    await Promise.race([
-      Promise.allSettled([...this.requests].map((request) => request.done)),
-      timeout,
-    ])
+    const idle = new Promise<void>((resolve) => this.idleWaiters.push(resolve))
+    await Promise.race([idle, timeout])
     clearTimeout(timer)
   }
 }

@@ -78,14 +78,16 @@ export class ProxyHandler {
     }
     const controller = new AbortController()
     const socket = req.socket
-    res.once('close', () => {
+    // `on`, not `once`: a response closes once, and `once` wraps the listener in a closure.
+    res.on('close', () => {
       if (res.writableFinished) return
       controller.abort()
       // An unfinished exchange leaves the connection unusable; a half-open socket left behind
       // would also hold the listener's drain at stop (P9).
       socket.destroy()
     })
-    return this.inFlight.run(controller, () => this.serve(req, res, entry, controller.signal))
+    this.inFlight.begin(controller)
+    return this.serve(req, res, entry, controller)
   }
 
   /** Cuts every request still under way and closes the upstream connections (P9). */
@@ -100,8 +102,9 @@ export class ProxyHandler {
     req: IncomingMessage,
     res: ServerResponse,
     entry: SubKeyEntry,
-    signal: AbortSignal,
+    controller: AbortController,
   ): Promise<void> {
+    const signal = controller.signal
     const id = entry.record.id
     const started = performance.now()
     const trace = newRequestTrace()
@@ -154,8 +157,12 @@ export class ProxyHandler {
       }
       if (!signal.aborted) sendProxyError(res, error, { closeConnection: !bodyRead })
     } finally {
-      if (reserved && !delivered) this.deps.subKeys.refund(id)
-      this.record({ subKeyId: id, method, target, model, started, trace, failure, signal, res })
+      try {
+        if (reserved && !delivered) this.deps.subKeys.refund(id)
+        this.record({ subKeyId: id, method, target, model, started, trace, failure, signal, res })
+      } finally {
+        this.inFlight.end(controller)
+      }
     }
   }
 

@@ -4,7 +4,13 @@ export interface UpstreamTarget {
   path: string
 }
 
-const parsed = new Map<string, URL>()
+/** A provider's base URL, split once: its origin and its path without trailing slashes. */
+interface BaseParts {
+  origin: string
+  prefix: string
+}
+
+const parsed = new Map<string, BaseParts>()
 
 /**
  * Maps a client target under `/v1` onto a provider's base URL: `/v1/chat/completions?x=1` on
@@ -14,12 +20,13 @@ const parsed = new Map<string, URL>()
 export function upstreamTarget(baseUrl: string, clientTarget: string): UpstreamTarget {
   let base = parsed.get(baseUrl)
   if (!base) {
-    base = new URL(baseUrl)
+    const url = new URL(baseUrl)
+    base = { origin: url.origin, prefix: url.pathname.replace(/\/+$/, '') }
     if (parsed.size > 64) parsed.clear()
     parsed.set(baseUrl, base)
   }
   const suffix = clientTarget.startsWith('/v1') ? clientTarget.slice(3) : clientTarget
-  const prefix = base.pathname.replace(/\/+$/, '')
-  const path = `${prefix}${suffix.startsWith('/') || suffix.startsWith('?') ? '' : '/'}${suffix}`
+  const separator = suffix.startsWith('/') || suffix.startsWith('?') ? '' : '/'
+  const path = base.prefix + separator + suffix
   return { origin: base.origin, path: path === '' ? '/' : path }
 }
