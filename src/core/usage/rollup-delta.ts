@@ -87,7 +87,8 @@ function emptyDelta(
     ttfbSum: 0,
     ttfbCount: 0,
     lastAt: 0,
-    histogram: new Array<number>(LATENCY_BUCKETS).fill(0),
+    // Only `all` rows keep a latency histogram (the p50/p95 series read no other dimension).
+    histogram: dim === 'all' ? new Array<number>(LATENCY_BUCKETS).fill(0) : [],
   }
 }
 
@@ -104,7 +105,7 @@ function addInto(into: RollupDelta, from: RollupDelta): void {
   into.ttfbSum += from.ttfbSum
   into.ttfbCount += from.ttfbCount
   if (from.lastAt > into.lastAt) into.lastAt = from.lastAt
-  for (let i = 0; i < LATENCY_BUCKETS; i++) into.histogram[i]! += from.histogram[i]!
+  for (let i = 0; i < into.histogram.length; i++) into.histogram[i]! += from.histogram[i]!
 }
 
 /**

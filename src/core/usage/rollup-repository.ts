@@ -37,6 +37,9 @@ const plainColumns = `bucket, value, outcome, requests, prompt_tokens AS promptT
  * place; reads are range scans of the clustered key `(grain, dim, bucket, …)`.
  */
 export class RollupRepository {
+  /** For the `all` dimension: its latency histogram is what the p50/p95 series read. */
+  private readonly upsertWithHistogram: Statement
+  /** For every other dimension: nothing reads their histograms, so they are not written. */
   private readonly upsertStatement: Statement
   private readonly rangeStatement: Statement<[Grain, Dimension, number, number], RollupRow>
   private readonly rangeWithHistogram: Statement<
@@ -47,25 +50,8 @@ export class RollupRepository {
   private readonly pruneStatement: Statement<[Grain, number]>
 
   constructor(db: Database) {
-    const histogramSet = histogramColumns.map((c) => `${c} = ${c} + excluded.${c}`).join(', ')
-    this.upsertStatement = db.prepare(`
-      INSERT INTO usage_rollups (grain, dim, bucket, value, outcome, requests, prompt_tokens,
-        completion_tokens, cached_tokens, reasoning_tokens, total_tokens, bytes_out, latency_sum,
-        ttfb_sum, ttfb_count, last_at, ${histogramColumns.join(', ')})
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ${histogramColumns.map(() => '?').join(', ')})
-      ON CONFLICT (grain, dim, bucket, value, outcome) DO UPDATE SET
-        requests = requests + excluded.requests,
-        prompt_tokens = prompt_tokens + excluded.prompt_tokens,
-        completion_tokens = completion_tokens + excluded.completion_tokens,
-        cached_tokens = cached_tokens + excluded.cached_tokens,
-        reasoning_tokens = reasoning_tokens + excluded.reasoning_tokens,
-        total_tokens = total_tokens + excluded.total_tokens,
-        bytes_out = bytes_out + excluded.bytes_out,
-        latency_sum = latency_sum + excluded.latency_sum,
-        ttfb_sum = ttfb_sum + excluded.ttfb_sum,
-        ttfb_count = ttfb_count + excluded.ttfb_count,
-        last_at = max(last_at, excluded.last_at),
-        ${histogramSet}`)
+    this.upsertWithHistogram = db.prepare(upsertSql(true))
+    this.upsertStatement = db.prepare(upsertSql(false))
     const range = 'WHERE grain = ? AND dim = ? AND bucket >= ? AND bucket <= ?'
     this.rangeStatement = db.prepare(`SELECT ${plainColumns} FROM usage_rollups ${range}`)
     this.rangeWithHistogram = db.prepare(
@@ -77,10 +63,14 @@ export class RollupRepository {
     this.pruneStatement = db.prepare('DELETE FROM usage_rollups WHERE grain = ? AND bucket < ?')
   }
 
-  /** Adds a batch's deltas; the caller holds the transaction. */
+  /**
+   * Adds a batch's deltas; the caller holds the transaction. Only `all` rows carry the latency
+   * histogram (24 columns): a pool used round-robin touches a key row per request and grain, and
+   * without the histogram each of those upserts binds 16 values instead of 40.
+   */
   add(deltas: readonly RollupDelta[]): void {
     for (const d of deltas) {
-      this.upsertStatement.run(
+      const values = [
         d.grain,
         d.dim,
         d.bucket,
@@ -97,8 +87,9 @@ export class RollupRepository {
         Math.round(d.ttfbSum),
         d.ttfbCount,
         d.lastAt,
-        ...d.histogram,
-      )
+      ]
+      if (d.dim === 'all') this.upsertWithHistogram.run(...values, ...d.histogram)
+      else this.upsertStatement.run(values)
     }
   }
 
@@ -124,4 +115,30 @@ export class RollupRepository {
   prune(grain: Grain, before: number): number {
     return this.pruneStatement.run(grain, before).changes
   }
+}
+
+/** The upsert that adds one delta to its row, with or without the latency histogram. */
+function upsertSql(withHistogram: boolean): string {
+  const columns = withHistogram ? `, ${histogramColumns.join(', ')}` : ''
+  const values = withHistogram ? `, ${histogramColumns.map(() => '?').join(', ')}` : ''
+  const updates = withHistogram
+    ? `, ${histogramColumns.map((c) => `${c} = ${c} + excluded.${c}`).join(', ')}`
+    : ''
+  return `
+    INSERT INTO usage_rollups (grain, dim, bucket, value, outcome, requests, prompt_tokens,
+      completion_tokens, cached_tokens, reasoning_tokens, total_tokens, bytes_out, latency_sum,
+      ttfb_sum, ttfb_count, last_at${columns})
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?${values})
+    ON CONFLICT (grain, dim, bucket, value, outcome) DO UPDATE SET
+      requests = requests + excluded.requests,
+      prompt_tokens = prompt_tokens + excluded.prompt_tokens,
+      completion_tokens = completion_tokens + excluded.completion_tokens,
+      cached_tokens = cached_tokens + excluded.cached_tokens,
+      reasoning_tokens = reasoning_tokens + excluded.reasoning_tokens,
+      total_tokens = total_tokens + excluded.total_tokens,
+      bytes_out = bytes_out + excluded.bytes_out,
+      latency_sum = latency_sum + excluded.latency_sum,
+      ttfb_sum = ttfb_sum + excluded.ttfb_sum,
+      ttfb_count = ttfb_count + excluded.ttfb_count,
+      last_at = max(last_at, excluded.last_at)${updates}`
 }

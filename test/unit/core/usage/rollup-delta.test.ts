@@ -57,7 +57,8 @@ function referenceDeltas(requests: readonly CompletedRequest[]): Map<string, Rol
           ttfbSum: 0,
           ttfbCount: 0,
           lastAt: 0,
-          histogram: new Array<number>(LATENCY_BUCKETS).fill(0),
+          // Only `all` rows carry a latency histogram: nothing reads another dimension's.
+          histogram: dim === 'all' ? new Array<number>(LATENCY_BUCKETS).fill(0) : [],
         }
         row.requests++
         row.promptTokens += r.promptTokens
@@ -72,7 +73,7 @@ function referenceDeltas(requests: readonly CompletedRequest[]): Map<string, Rol
           row.ttfbCount++
         }
         row.lastAt = Math.max(row.lastAt, r.at)
-        row.histogram[latencyBucket(r.latencyMs)]!++
+        if (dim === 'all') row.histogram[latencyBucket(r.latencyMs)]!++
         rows.set(id, row)
       }
     }
