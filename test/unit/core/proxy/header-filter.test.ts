@@ -92,9 +92,12 @@ describe('forwardRequestHeaders', () => {
   })
 
   it('treats a header named __proto__ as data, never as the prototype', () => {
-    const out = forwardRequestHeaders(['__proto__', 'x'], 'k')
+    const out = forwardRequestHeaders(['__proto__', 'x', '__proto__', 'y', 'constructor', 'z'], 'k')
     expect(Object.keys(out)).toContain('__proto__')
-    expect(Object.getPrototypeOf(out)).toBeNull()
+    expect(Object.getOwnPropertyDescriptor(out, '__proto__')?.value).toEqual(['x', 'y'])
+    expect(Object.getPrototypeOf(out)).toBe(Object.prototype)
+    // A name that the prototype also has is a header of its own, not merged with the prototype's.
+    expect(out['constructor']).toBe('z')
   })
 
   it('property: no credential, cookie or hop-by-hop header ever passes', () => {
