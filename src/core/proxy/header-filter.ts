@@ -164,8 +164,14 @@ function append(out: OutgoingHeaders, name: string, value: string): void {
   if (name === '__proto__') {
     // An own data property, never the prototype setter.
     const own = Object.getOwnPropertyDescriptor(out, name)?.value as string | string[] | undefined
-    const next = own === undefined ? value : typeof own === 'string' ? [own, value] : [...own, value]
-    Object.defineProperty(out, name, { value: next, enumerable: true, writable: true, configurable: true })
+    const next =
+      own === undefined ? value : typeof own === 'string' ? [own, value] : [...own, value]
+    Object.defineProperty(out, name, {
+      value: next,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    })
     return
   }
   const existing = Object.hasOwn(out, name) ? out[name] : undefined

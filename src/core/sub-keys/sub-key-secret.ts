@@ -38,7 +38,6 @@ export function hashSubKey(secret: string): string {
   return hash('sha256', secret, 'hex')
 }
 
-
 /** What a list may show of a secret: `sk-kp-` with 4 random characters, and the last 4. */
 export function subKeyDisplay(secret: string): { prefix: string; last4: string } {
   const random = secret.startsWith(subKeyPrefix) ? secret.slice(subKeyPrefix.length) : secret
