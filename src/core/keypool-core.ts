@@ -196,7 +196,10 @@ export class KeyPoolCore {
       events: this.events,
       logger,
       settings: () => this.settings.get(),
-      flush: () => this.usage.flush(),
+      flush: () => {
+        this.usage.flush()
+        this.stats.flushRollups()
+      },
       quiesce: async () => {
         this.validation.cancel()
         await this.validation.whenIdle()
@@ -351,6 +354,7 @@ export class KeyPoolCore {
     this.statsNotifier.stop()
     this.retention.stop()
     this.usage.stop()
+    this.stats.flushRollups()
     await this.sealer.close()
     closeDatabase(this.database)
   }

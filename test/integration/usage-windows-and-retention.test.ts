@@ -1,4 +1,7 @@
+import path from 'node:path'
+import BetterSqlite3 from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
+import { BACKUPS_DIR_NAME } from '../../src/core/backup/backup-directory'
 import { KeyPoolCore } from '../../src/core/keypool-core'
 import { silentLogger } from '../../src/core/logger'
 import { completedRequest } from '../support/completed-request'
@@ -91,6 +94,43 @@ describe('summary windows with a fake clock', () => {
     const second = open(clock, dataDir)
     expect(second.stats.summary().requests).toEqual(before.requests)
     expect(before.requests).toEqual({ lastMinute: 2, lastHour: 2, last24h: 3, total: 4 })
+  })
+})
+
+describe('roll-ups held between writes', () => {
+  it('are written at a stop: the total survives a restart', async () => {
+    const clock = new FakeClock(Date.UTC(2026, 10, 21, 12, 0, 0, 0))
+    const dataDir = tempDir()
+    const first = open(clock, dataDir)
+    recordAgo(first, clock, SECOND)
+    first.stats.summary() // the first batch: its roll-ups are written with it
+    recordAgo(first, clock, SECOND)
+    recordAgo(first, clock, 2 * DAY)
+    // The second batch's log rows are written; its roll-ups wait for the next write interval.
+    expect(first.stats.summary().requests.total).toBe(3)
+    await first.close(0)
+    cores = []
+    const second = open(clock, dataDir)
+    expect(second.stats.summary().requests.total).toBe(3)
+  })
+
+  it('are written before a backup is taken', async () => {
+    const clock = new FakeClock(Date.UTC(2026, 10, 21, 12, 0, 0, 0))
+    const dataDir = tempDir()
+    const core = open(clock, dataDir)
+    recordAgo(core, clock, SECOND)
+    core.stats.summary()
+    recordAgo(core, clock, SECOND)
+    core.stats.summary()
+    const entry = await core.backups.create()
+    const copy = new BetterSqlite3(path.join(dataDir, BACKUPS_DIR_NAME, entry.name), {
+      readonly: true,
+    })
+    const stored = copy
+      .prepare(`SELECT SUM(requests) AS n FROM usage_rollups WHERE grain = 'd' AND dim = 'all'`)
+      .get() as { n: number }
+    copy.close()
+    expect(stored.n).toBe(2)
   })
 })
 

@@ -124,6 +124,19 @@ interface Cell {
  * is a few dozen cells), and only the cells fan out to the 14 grain × dimension rows.
  */
 export function rollupDeltas(requests: readonly CompletedRequest[]): RollupDelta[] {
+  const deltas = new Map<string, RollupDelta>()
+  foldRollupDeltas(requests, deltas)
+  return [...deltas.values()]
+}
+
+/**
+ * Adds a batch's requests to `deltas`, pending roll-up rows keyed by row (grain, bucket,
+ * outcome, dimension, value): batches folded into the same map merge row by row.
+ */
+export function foldRollupDeltas(
+  requests: readonly CompletedRequest[],
+  deltas: Map<string, RollupDelta>,
+): void {
   const cells = new Map<string, Cell>()
   for (const request of requests) {
     const minute = bucketOf(request.at, 'm')
@@ -150,7 +163,6 @@ export function rollupDeltas(requests: readonly CompletedRequest[]): RollupDelta
     sums.histogram[latencyBucket(request.latencyMs)]!++
   }
 
-  const deltas = new Map<string, RollupDelta>()
   for (const { sums, request } of cells.values()) {
     const values = valuesOf(request)
     for (const grain of grains) {
@@ -169,5 +181,4 @@ export function rollupDeltas(requests: readonly CompletedRequest[]): RollupDelta
       }
     }
   }
-  return [...deltas.values()]
 }

@@ -19,7 +19,7 @@ import { isErrorOutcome, type CompletedRequest } from './completed-request'
 import { histogramQuantile, LATENCY_BUCKETS } from './latency-histogram'
 import { addSums, emptySums, LiveWindows, WINDOW_LENGTHS, type WindowSums } from './live-windows'
 import { RequestLogRepository, toLogEntry } from './request-log-repository'
-import { GRAIN_MS, rollupDeltas, type Dimension } from './rollup-delta'
+import { foldRollupDeltas, GRAIN_MS, type Dimension, type RollupDelta } from './rollup-delta'
 import { RollupRepository, type RollupRow } from './rollup-repository'
 import { seriesSpan, usageSpan } from './usage-range'
 
@@ -41,6 +41,19 @@ export interface StatsServiceDependencies {
 const DAY = WINDOW_LENGTHS.last24h
 
 /**
+ * How long roll-up rows merge in memory before they are written. The log rows go with every
+ * batch (100–250 ms); the roll-ups are sums over minutes, hours and days, and a pool used
+ * round-robin touches three key rows per request: merged over a second, each key's rows are
+ * written once a second instead of once per batch (docs/performance.md, "Large pools"). Every
+ * read writes them first, and so does a stop or a backup; a hard kill can lose up to this much
+ * of the roll-ups (never of the log).
+ */
+export const ROLLUP_WRITE_INTERVAL_MS = 1_000
+
+/** Pending roll-up rows that force a write before the interval is up (bounds the memory). */
+const MAX_PENDING_ROLLUPS = 20_000
+
+/**
  * Usage accounting and statistics (SPEC §5). `record` is the proxy's one call per request: it
  * counts the request in memory (per-second live windows and all-time totals) and queues its log
  * row; `write` stores a batch (log rows and roll-ups, in the batch's one transaction). Reads
@@ -53,6 +66,9 @@ export class StatsService {
   private live = new LiveWindows()
   private readonly totals = emptySums()
   private readonly listeners = new Set<() => void>()
+  /** Roll-up rows folded from written batches, not yet in the store. */
+  private readonly pendingRollups = new Map<string, RollupDelta>()
+  private rollupsDueAt = 0
 
   constructor(private readonly deps: StatsServiceDependencies) {
     this.log = new RequestLogRepository(deps.database)
@@ -90,10 +106,37 @@ export class StatsService {
     return () => this.listeners.delete(listener)
   }
 
-  /** Stores a batch: the raw rows and their roll-ups. The caller holds the transaction. */
+  /**
+   * Stores a batch's raw rows and folds it into the pending roll-ups, written when
+   * `ROLLUP_WRITE_INTERVAL_MS` is up (in this same transaction). The caller holds the
+   * transaction.
+   */
   write(requests: readonly CompletedRequest[]): void {
     this.log.insert(requests)
-    this.rollups.add(rollupDeltas(requests))
+    foldRollupDeltas(requests, this.pendingRollups)
+    const now = this.deps.clock.now()
+    if (now >= this.rollupsDueAt || this.pendingRollups.size >= MAX_PENDING_ROLLUPS) {
+      this.writeRollups(now)
+    }
+  }
+
+  /** Writes the pending roll-ups now: before a read of them, a backup, a stop. */
+  flushRollups(): void {
+    if (this.pendingRollups.size === 0) return
+    this.deps.database.transaction(() => this.writeRollups(this.deps.clock.now()))()
+  }
+
+  private writeRollups(now: number): void {
+    this.rollupsDueAt = now + ROLLUP_WRITE_INTERVAL_MS
+    if (this.pendingRollups.size === 0) return
+    this.rollups.add([...this.pendingRollups.values()])
+    this.pendingRollups.clear()
+  }
+
+  /** The batch writer's pending rows, then the pending roll-ups: what every read needs. */
+  private flushAll(): void {
+    this.deps.flushPending()
+    this.flushRollups()
   }
 
   summary(): StatsSummary {
@@ -129,7 +172,7 @@ export class StatsService {
   }
 
   series(range: StatsRange, groupBy: StatsGroupBy): StatsSeries {
-    this.deps.flushPending()
+    this.flushAll()
     const span = seriesSpan(range, this.deps.clock.now())
     const width = GRAIN_MS[span.grain]
     const index = (bucket: number) => (bucket - span.first) / width
@@ -192,7 +235,7 @@ export class StatsService {
   }
 
   keyUsage(range: UsageRange, limit: number): KeyUsage[] {
-    this.deps.flushPending()
+    this.flushAll()
     return this.usageBy('key', range, limit).map(([value, usage]) => {
       const keyId = Number(value)
       const key = this.deps.key(keyId)
@@ -211,7 +254,7 @@ export class StatsService {
   }
 
   subKeyUsage(range: UsageRange, limit: number): SubKeyUsage[] {
-    this.deps.flushPending()
+    this.flushAll()
     const span = usageSpan(range, this.deps.clock.now())
     const models = new Map<string, { model: string; requests: number; tokens: number }[]>()
     const perModel = new Map<string, { model: string; requests: number; tokens: number }>()
