@@ -43,6 +43,7 @@ let restoreAffinity = (): void => {}
 let mock: MockUpstreamProcess | undefined
 let passThrough: PassThroughProcess | undefined
 let keypool: KeyPoolServeProcess | undefined
+let baseline: KeyPoolServeProcess | undefined
 let targets: BenchTarget[] = []
 const section: Partial<ProxySection> = {}
 
@@ -52,7 +53,9 @@ async function checkTargets(): Promise<void> {
     for (const stream of [false, true]) {
       const sample = await runSequential(target, { stream, requests: 3 })
       if (sample.errors > 0) {
-        const child = [mock, passThrough, keypool].find((c) => c?.child.pid === target.pid)
+        const child = [mock, passThrough, keypool, baseline].find(
+          (c) => c?.child.pid === target.pid,
+        )
         throw new Error(
           `${target.name} failed a ${stream ? 'streamed' : 'plain'} chat completion\n` +
             (child?.child.tail ?? ''),
@@ -81,6 +84,12 @@ beforeAll(async () => {
     providers: [{ baseUrl: mock.urls[0]!, keys: upstreamKeys }],
     ...profileDir('keypool'),
   })
+  if (config.baselineEntry) {
+    baseline = await startKeyPoolServe({
+      providers: [{ baseUrl: mock.urls[0]!, keys: upstreamKeys }],
+      entry: config.baselineEntry,
+    })
+  }
   const mockOrigin = new URL(mock.urls[0]!).origin
   targets = [
     {
@@ -102,6 +111,14 @@ beforeAll(async () => {
       pid: keypool.child.pid,
     },
   ]
+  if (baseline) {
+    targets.push({
+      name: 'baseline',
+      origin: baseline.url,
+      authorization: `Bearer ${baseline.subKeys[0]}`,
+      pid: baseline.child.pid,
+    })
+  }
   await checkTargets()
   section.config = {
     rounds: config.rounds,
@@ -118,7 +135,7 @@ beforeAll(async () => {
 }, 120_000)
 
 afterAll(async () => {
-  await Promise.allSettled([keypool?.stop(), passThrough?.stop(), mock?.stop()])
+  await Promise.allSettled([keypool?.stop(), baseline?.stop(), passThrough?.stop(), mock?.stop()])
   restoreAffinity()
   if (section.nonStreamed && section.streamed && section.idle && section.firstByte) {
     recordSection('proxy', section as ProxySection)
@@ -126,8 +143,13 @@ afterAll(async () => {
   printReport()
 }, 60_000)
 
+/** Mock, pass-through, KeyPool, and the baseline build when one is given. */
+const targetCount = config.baselineEntry ? 4 : 3
+
 const throughputTimeout = (): number =>
-  (config.rounds * 3 * (config.seconds + 2) + 3 * (config.warmupSeconds + 2)) * 1000 + 60_000
+  (config.rounds * targetCount * (config.seconds + 2) + targetCount * (config.warmupSeconds + 2)) *
+    1000 +
+  60_000
 
 async function throughputScenario(label: string, stream: boolean): Promise<ThroughputScenario> {
   const run = (target: BenchTarget, seconds: number) =>
@@ -229,8 +251,8 @@ function printReport(): void {
         fixed(m.loadCpu, 2),
         name === 'mock' ? '' : fixed(m.proxyCoreBusy, 2),
         fixed(m.loadCoreBusy, 2),
-        name === 'keypool' ? fixed(scenario.ratio, 3) : '',
-        name === 'keypool' ? fixed(scenario.cpuRatio, 3) : '',
+        name === 'keypool' || name === 'baseline' ? fixed(passRatio(scenario, name), 3) : '',
+        name === 'keypool' || name === 'baseline' ? fixed(passCpuRatio(scenario, name), 3) : '',
       ])
     }
   }
@@ -306,4 +328,15 @@ function printReport(): void {
       ) +
       '\n',
   )
+}
+
+/** A KeyPool target's requests/s over the pass-through's. */
+function passRatio(scenario: ThroughputScenario, name: string): number {
+  return scenario.targets[name]!.median.rps / scenario.targets['pass-through']!.median.rps
+}
+
+/** The pass-through's CPU per request over a KeyPool target's. */
+function passCpuRatio(scenario: ThroughputScenario, name: string): number {
+  const cpu = (target: string) => scenario.targets[target]!.median.cpuMicrosPerRequest ?? Number.NaN
+  return cpu('pass-through') / cpu(name)
 }

@@ -45,6 +45,12 @@ export const benchConfig = {
    */
   resultsDir: process.env.BENCH_RESULTS_DIR || 'bench-results',
   /**
+   * Another build's `out/server/index.js`: the proxy benchmark then also runs it, as target
+   * `baseline`, in the same alternating rounds, so two versions are compared under the same drift
+   * of the machine (run-to-run differences on a shared machine exceed what one change is worth).
+   */
+  baselineEntry: process.env.BENCH_BASELINE_ENTRY || null,
+  /**
    * When set, the proxy benchmark runs KeyPool's `serve` child and the pass-through with
    * `--cpu-prof`; each writes its profile on exit to `<dir>/keypool/` or `<dir>/pass-through/`.
    * Summarise one with `node test/bench/cpu-profile-summary.mjs <file>`.

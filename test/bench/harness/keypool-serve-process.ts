@@ -49,15 +49,19 @@ function bundleIsStale(): boolean {
  * user runs it. Provider 1 (created on first start) points at the first upstream; one provider
  * more per further upstream. Each provider gets its keys and a sub-key restricted to it, without
  * limits (no reservation write), and validation never runs (it would add traffic to the mock).
- * `settings` is applied on top. `cpuProfileDir` runs it under `--cpu-prof`.
+ * `settings` is applied on top. `cpuProfileDir` runs it under `--cpu-prof`; `entry` runs another
+ * build instead (the proxy benchmark's baseline).
  */
 export async function startKeyPoolServe(options: {
   providers: readonly BenchProvider[]
   settings?: SettingsPatch
   cpuProfileDir?: string
+  /** Another build's `out/server/index.js` (a baseline to compare with); default: this one. */
+  entry?: string
 }): Promise<KeyPoolServeProcess> {
-  if (!fs.existsSync(ENTRY)) throw new Error(`${ENTRY} is missing: run \`npm run build\` first`)
-  const buildStale = bundleIsStale()
+  const entry = options.entry ? path.resolve(options.entry) : ENTRY
+  if (!fs.existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\` first`)
+  const buildStale = entry === ENTRY && bundleIsStale()
   const [first, ...others] = options.providers
   if (!first) throw new Error('at least one provider is needed')
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'keypool-bench-serve-'))
@@ -66,7 +70,7 @@ export async function startKeyPoolServe(options: {
     : []
   const { command, args } = pinnedCommand(PROXY_CORE, process.execPath, [
     ...nodeFlags,
-    ENTRY,
+    entry,
     '--data-dir',
     dataDir,
     '--port',
