@@ -117,11 +117,22 @@ interface Cell {
   request: CompletedRequest
 }
 
+/** The dimensions a key cell fans out to, and those a (sub-key, model) cell does, per grain. */
+const keyDimensions: readonly Dimension[] = ['key']
+const restDimensionsByGrain: Readonly<Record<Grain, readonly Dimension[]>> = {
+  m: dimensionsByGrain.m.filter((dim) => dim !== 'key'),
+  h: dimensionsByGrain.h.filter((dim) => dim !== 'key'),
+  d: dimensionsByGrain.d.filter((dim) => dim !== 'key'),
+}
+
 /**
  * Folds a batch of requests into the roll-up rows it changes, so a flush upserts each row once
  * however many requests it carried. Two stages keep this cheap on the proxy's thread: requests
- * merge into cells with one map lookup each (a busy 200 ms batch of 1,000 requests over 10 keys
- * is a few dozen cells), and only the cells fan out to the 14 grain × dimension rows.
+ * merge into cells with one map lookup each, and only the cells fan out to the grain × dimension
+ * rows. There are two kinds of cell: per (minute, outcome, key) for the key rows, and per
+ * (minute, outcome, sub-key, model) for all the others. A pool used round-robin puts every
+ * request of a batch on another key: its key cells are many but fan out to 3 rows each, and
+ * the few other cells to 11, instead of one cell per request fanning out to all 14.
  */
 export function rollupDeltas(requests: readonly CompletedRequest[]): RollupDelta[] {
   const deltas = new Map<string, RollupDelta>()
@@ -137,48 +148,71 @@ export function foldRollupDeltas(
   requests: readonly CompletedRequest[],
   deltas: Map<string, RollupDelta>,
 ): void {
-  const cells = new Map<string, Cell>()
+  const keyCells = new Map<string, Cell>()
+  const restCells = new Map<string, Cell>()
   for (const request of requests) {
     const minute = bucketOf(request.at, 'm')
-    const id = `${minute}|${request.outcome}|${request.keyId}|${request.subKeyId}|${request.model}`
-    let cell = cells.get(id)
-    if (!cell) {
-      cell = { sums: emptyDelta('m', 'all', minute, '', request.outcome), request }
-      cells.set(id, cell)
+    const rest = `${minute}|${request.outcome}|${request.subKeyId}|${request.model}`
+    let restCell = restCells.get(rest)
+    if (!restCell) {
+      // `all` rows come from these cells: they carry the latency histogram.
+      restCell = { sums: emptyDelta('m', 'all', minute, '', request.outcome), request }
+      restCells.set(rest, restCell)
     }
-    const sums = cell.sums
-    sums.requests++
-    sums.promptTokens += request.promptTokens
-    sums.completionTokens += request.completionTokens
-    sums.cachedTokens += request.cachedTokens
-    sums.reasoningTokens += request.reasoningTokens
-    sums.totalTokens += request.totalTokens
-    sums.bytesOut += request.bytesOut
-    sums.latencySum += request.latencyMs
-    if (request.ttfbMs !== null) {
-      sums.ttfbSum += request.ttfbMs
-      sums.ttfbCount++
+    addRequest(restCell.sums, request)
+    restCell.sums.histogram[latencyBucket(request.latencyMs)]!++
+    if (request.keyId === null) continue
+    const key = `${minute}|${request.outcome}|${request.keyId}`
+    let keyCell = keyCells.get(key)
+    if (!keyCell) {
+      keyCell = { sums: emptyDelta('m', 'key', minute, '', request.outcome), request }
+      keyCells.set(key, keyCell)
     }
-    if (request.at > sums.lastAt) sums.lastAt = request.at
-    sums.histogram[latencyBucket(request.latencyMs)]!++
+    addRequest(keyCell.sums, request)
   }
+  for (const cell of keyCells.values()) fanOut(cell, () => keyDimensions, deltas)
+  for (const cell of restCells.values()) {
+    fanOut(cell, (grain) => restDimensionsByGrain[grain], deltas)
+  }
+}
 
-  for (const { sums, request } of cells.values()) {
-    const values = valuesOf(request)
-    for (const grain of grains) {
-      const bucket = bucketOf(sums.bucket, grain)
-      const head = `${grain}${bucket}\u0000${sums.outcome}\u0000`
-      for (const dim of dimensionsByGrain[grain]) {
-        const value = values[dim]
-        if (value === null) continue
-        const id = head + dim + '\u0000' + value
-        let delta = deltas.get(id)
-        if (!delta) {
-          delta = emptyDelta(grain, dim, bucket, value, sums.outcome)
-          deltas.set(id, delta)
-        }
-        addInto(delta, sums)
+/** Adds one request's counts to a cell's sums (the histogram is the caller's). */
+function addRequest(sums: RollupDelta, request: CompletedRequest): void {
+  sums.requests++
+  sums.promptTokens += request.promptTokens
+  sums.completionTokens += request.completionTokens
+  sums.cachedTokens += request.cachedTokens
+  sums.reasoningTokens += request.reasoningTokens
+  sums.totalTokens += request.totalTokens
+  sums.bytesOut += request.bytesOut
+  sums.latencySum += request.latencyMs
+  if (request.ttfbMs !== null) {
+    sums.ttfbSum += request.ttfbMs
+    sums.ttfbCount++
+  }
+  if (request.at > sums.lastAt) sums.lastAt = request.at
+}
+
+/** Adds a cell's sums into its rows of `dimensions` at every grain. */
+function fanOut(
+  { sums, request }: Cell,
+  dimensions: (grain: Grain) => readonly Dimension[],
+  deltas: Map<string, RollupDelta>,
+): void {
+  const values = valuesOf(request)
+  for (const grain of grains) {
+    const bucket = bucketOf(sums.bucket, grain)
+    const head = `${grain}${bucket}\u0000${sums.outcome}\u0000`
+    for (const dim of dimensions(grain)) {
+      const value = values[dim]
+      if (value === null) continue
+      const id = head + dim + '\u0000' + value
+      let delta = deltas.get(id)
+      if (!delta) {
+        delta = emptyDelta(grain, dim, bucket, value, sums.outcome)
+        deltas.set(id, delta)
       }
+      addInto(delta, sums)
     }
   }
 }
