@@ -109,8 +109,8 @@ function addInto(into: RollupDelta, from: RollupDelta): void {
 }
 
 /**
- * Requests of one batch that share minute, outcome, key, sub-key and model: every roll-up row
- * a request touches is a function of these five, so the second stage folds cells, not requests.
+ * Requests of one batch that share the rows they touch: (minute, outcome, key) for the key rows,
+ * (minute, outcome, sub-key, model) for the others. The second stage folds cells, not requests.
  */
 interface Cell {
   sums: RollupDelta
@@ -118,7 +118,11 @@ interface Cell {
 }
 
 /** The dimensions a key cell fans out to, and those a (sub-key, model) cell does, per grain. */
-const keyDimensions: readonly Dimension[] = ['key']
+const keyDimensionsByGrain: Readonly<Record<Grain, readonly Dimension[]>> = {
+  m: ['key'],
+  h: ['key'],
+  d: ['key'],
+}
 const restDimensionsByGrain: Readonly<Record<Grain, readonly Dimension[]>> = {
   m: dimensionsByGrain.m.filter((dim) => dim !== 'key'),
   h: dimensionsByGrain.h.filter((dim) => dim !== 'key'),
@@ -170,10 +174,8 @@ export function foldRollupDeltas(
     }
     addRequest(keyCell.sums, request)
   }
-  for (const cell of keyCells.values()) fanOut(cell, () => keyDimensions, deltas)
-  for (const cell of restCells.values()) {
-    fanOut(cell, (grain) => restDimensionsByGrain[grain], deltas)
-  }
+  for (const cell of keyCells.values()) fanOut(cell, keyDimensionsByGrain, deltas)
+  for (const cell of restCells.values()) fanOut(cell, restDimensionsByGrain, deltas)
 }
 
 /** Adds one request's counts to a cell's sums (the histogram is the caller's). */
@@ -196,14 +198,14 @@ function addRequest(sums: RollupDelta, request: CompletedRequest): void {
 /** Adds a cell's sums into its rows of `dimensions` at every grain. */
 function fanOut(
   { sums, request }: Cell,
-  dimensions: (grain: Grain) => readonly Dimension[],
+  dimensionsByGrain: Readonly<Record<Grain, readonly Dimension[]>>,
   deltas: Map<string, RollupDelta>,
 ): void {
   const values = valuesOf(request)
   for (const grain of grains) {
     const bucket = bucketOf(sums.bucket, grain)
     const head = `${grain}${bucket}\u0000${sums.outcome}\u0000`
-    for (const dim of dimensions(grain)) {
+    for (const dim of dimensionsByGrain[grain]) {
       const value = values[dim]
       if (value === null) continue
       const id = head + dim + '\u0000' + value

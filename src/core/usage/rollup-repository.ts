@@ -74,17 +74,15 @@ export class RollupRepository {
    */
   add(deltas: readonly RollupDelta[]): void {
     const group: (string | number)[] = []
-    let grouped = 0
     for (const d of deltas) {
       if (d.dim === 'all') {
         this.upsertWithHistogram.run(...plainValues(d), ...d.histogram)
         continue
       }
       group.push(...plainValues(d))
-      if (++grouped === ROWS_PER_UPSERT) {
+      if (group.length === ROWS_PER_UPSERT * PLAIN_COLUMNS) {
         this.upsertMany.run(group)
         group.length = 0
-        grouped = 0
       }
     }
     for (let i = 0; i < group.length; i += PLAIN_COLUMNS) {
