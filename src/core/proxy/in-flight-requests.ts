@@ -1,11 +1,13 @@
+import type { Cancellation } from './cancellation'
+
 /**
  * The proxied requests under way: their count is the global concurrency cap (SECURITY P2), and
- * their abort controllers let a graceful stop cut what is left at the deadline (P9). A request
+ * their cancellations let a graceful stop cut what is left at the deadline (P9). A request
  * is counted from `begin` to `end`; nothing is allocated per request beyond its set entry (the
  * hot path used to wrap every request in a promise chain of its own just to be awaited here).
  */
 export class InFlightRequests {
-  private readonly requests = new Set<AbortController>()
+  private readonly requests = new Set<Cancellation>()
   /** Resolvers of `settled()` calls waiting for the count to reach zero. */
   private idleWaiters: (() => void)[] = []
 
@@ -13,14 +15,14 @@ export class InFlightRequests {
     return this.requests.size
   }
 
-  /** Counts one request; `controller` aborts it at a stop. */
-  begin(controller: AbortController): void {
-    this.requests.add(controller)
+  /** Counts one request; `cancellation` cuts it at a stop. */
+  begin(cancellation: Cancellation): void {
+    this.requests.add(cancellation)
   }
 
   /** The request has settled: answered, cut or failed, and recorded. */
-  end(controller: AbortController): void {
-    if (!this.requests.delete(controller) || this.requests.size > 0) return
+  end(cancellation: Cancellation): void {
+    if (!this.requests.delete(cancellation) || this.requests.size > 0) return
     const waiters = this.idleWaiters
     this.idleWaiters = []
     for (const resolve of waiters) resolve()
@@ -28,7 +30,7 @@ export class InFlightRequests {
 
   /** Aborts every request still under way: each ends its upstream call and answers or cuts. */
   abortAll(): void {
-    for (const controller of this.requests) controller.abort()
+    for (const cancellation of this.requests) cancellation.abort()
   }
 
   /** Resolves when every request has settled, or after `timeoutMs`. */

@@ -13,6 +13,7 @@ import type { SubKeyService } from '../sub-keys/sub-key-service'
 import { CLIENT_CLOSED_STATUS, outcomeOf, type CompletedRequest } from '../usage/completed-request'
 import { newRequestTrace, type RequestTrace } from '../usage/request-trace'
 import { bodyLimitFor, checkDeclaredLength, readBodyWithLimit } from './body-limit'
+import { Cancellation } from './cancellation'
 import { InFlightRequests } from './in-flight-requests'
 import { readRequestModel } from './request-model'
 import { sendProxyError } from './send-proxy-error'
@@ -76,18 +77,18 @@ export class ProxyHandler {
       sendProxyError(res, error, { closeConnection: true })
       return Promise.resolve()
     }
-    const controller = new AbortController()
+    const cancellation = new Cancellation()
     const socket = req.socket
     // `on`, not `once`: a response closes once, and `once` wraps the listener in a closure.
     res.on('close', () => {
       if (res.writableFinished) return
-      controller.abort()
+      cancellation.abort()
       // An unfinished exchange leaves the connection unusable; a half-open socket left behind
       // would also hold the listener's drain at stop (P9).
       socket.destroy()
     })
-    this.inFlight.begin(controller)
-    return this.serve(req, res, entry, controller)
+    this.inFlight.begin(cancellation)
+    return this.serve(req, res, entry, cancellation)
   }
 
   /** Cuts every request still under way and closes the upstream connections (P9). */
@@ -102,9 +103,8 @@ export class ProxyHandler {
     req: IncomingMessage,
     res: ServerResponse,
     entry: SubKeyEntry,
-    controller: AbortController,
+    cancellation: Cancellation,
   ): Promise<void> {
-    const signal = controller.signal
     const id = entry.record.id
     const started = performance.now()
     const trace = newRequestTrace()
@@ -141,7 +141,7 @@ export class ProxyHandler {
         stripUsageChunk: edit.stripUsageChunk,
         providerId: entry.record.providerId,
         models: entry.models,
-        signal,
+        cancellation,
         trace,
       })
       trace.usage = result.usage
@@ -155,13 +155,13 @@ export class ProxyHandler {
           error: error instanceof Error ? error.name : 'unknown',
         })
       }
-      if (!signal.aborted) sendProxyError(res, error, { closeConnection: !bodyRead })
+      if (!cancellation.aborted) sendProxyError(res, error, { closeConnection: !bodyRead })
     } finally {
       try {
         if (reserved && !delivered) this.deps.subKeys.refund(id)
-        this.record({ subKeyId: id, method, target, model, started, trace, failure, signal, res })
+        this.record({ subKeyId: id, method, target, model, started, trace, failure, cancellation, res })
       } finally {
-        this.inFlight.end(controller)
+        this.inFlight.end(cancellation)
       }
     }
   }
@@ -175,15 +175,15 @@ export class ProxyHandler {
     started: number
     trace: RequestTrace
     failure: unknown
-    signal: AbortSignal
+    cancellation: Cancellation
     res: ServerResponse
   }): void {
     const recorder = this.deps.recorder
     if (!recorder) return
     const { trace, failure } = request
-    // The socket may be gone before its 'close' event has aborted the signal.
+    // The socket may be gone before its 'close' event has cancelled the request.
     const unfinished = request.res.destroyed && !request.res.writableFinished
-    const clientGone = !trace.upstreamFailed && (request.signal.aborted || unfinished)
+    const clientGone = !trace.upstreamFailed && (request.cancellation.aborted || unfinished)
     const proxyError = failure instanceof ProxyError ? failure : null
     const status =
       trace.status ??

@@ -6,6 +6,7 @@ import { forwardResponseHeaders } from './header-filter'
 import { networkErrorKind } from '../pool/network-error-kind'
 import { SseUsageReader } from './sse-usage-reader'
 import type { RequestTrace } from '../usage/request-trace'
+import type { Cancellation } from './cancellation'
 import type { TokenUsage } from './token-usage'
 import type { UpstreamExchange } from './upstream-exchange'
 import { UsageChunkStripper } from './usage-chunk-stripper'
@@ -19,8 +20,8 @@ export interface RelayInput {
   exchange: UpstreamExchange
   /** The proxy asked for the usage chunk on the client's behalf: remove it from the stream. */
   stripUsageChunk: boolean
-  /** Aborted when the client leaves (or at the stop deadline). */
-  signal: AbortSignal
+  /** Cancelled when the client leaves (or at the stop deadline). */
+  cancellation: Cancellation
   /** Receives the status, first-byte time and bytes sent, and how the upstream ended. */
   trace: RequestTrace
 }
@@ -37,10 +38,10 @@ export type RelayResult = RelayEnd & { usage: TokenUsage | null }
  * compression, `X-Accel-Buffering: no`, and backpressure (the upstream is paused while the
  * client's socket is full, P7). Usage is read on the side from SSE or JSON bodies. Once this has
  * started nothing is retried: an upstream failure ends an SSE stream with an error event, and
- * any other body with a cut (P4). A client that leaves aborts the exchange through `signal`.
+ * any other body with a cut (P4). A client that leaves aborts the exchange through its `Cancellation`.
  */
 export function relayResponse(input: RelayInput): Promise<RelayResult> {
-  const { res, trace, exchange, signal } = input
+  const { res, trace, exchange, cancellation } = input
   const type = mediaType(headerValue(input.headers, 'content-type') ?? '')
   const sse = type === 'text/event-stream'
   const stripper = sse && input.stripUsageChunk ? new UsageChunkStripper() : null
@@ -71,7 +72,7 @@ export function relayResponse(input: RelayInput): Promise<RelayResult> {
       }
       return false
     }
-    const clientGone = (): boolean => signal.aborted || res.destroyed
+    const clientGone = (): boolean => cancellation.aborted || res.destroyed
     exchange.pipe({
       data(chunk) {
         if (clientGone()) return false

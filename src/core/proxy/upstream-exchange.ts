@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import { errors, type Dispatcher } from 'undici'
+import type { Abortable, Cancellation } from './cancellation'
 
 /** The status line and headers of an upstream answer. */
 export interface UpstreamHead {
@@ -32,9 +33,9 @@ const MAX_HELD_BYTES = 64 * 1024
  *
  * Every body is consumed or its connection aborted (SECURITY P8): `abort()` is safe at any time,
  * including before undici has written the request (it is then queued), and a client that leaves
- * aborts the exchange through `signal` at once (P3).
+ * aborts the exchange through its request's `Cancellation` at once (P3).
  */
-export class UpstreamExchange implements Dispatcher.DispatchHandler {
+export class UpstreamExchange implements Dispatcher.DispatchHandler, Abortable {
   readonly head: Promise<UpstreamHead>
   private resolveHead!: (head: UpstreamHead) => void
   private rejectHead!: (error: Error) => void
@@ -48,9 +49,8 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
   private heldBytes = 0
   /** How the body ended, while no sink was attached to be told. */
   private outcome: 'open' | 'ended' | Error = 'open'
-  private readonly onAbort = (): void => this.abort(abortError(this.signal))
 
-  private constructor(private readonly signal: AbortSignal) {
+  private constructor(private readonly cancellation: Cancellation) {
     this.head = new Promise<UpstreamHead>((resolve, reject) => {
       this.resolveHead = resolve
       this.rejectHead = reject
@@ -61,14 +61,14 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
   static send(
     dispatcher: Dispatcher,
     options: Dispatcher.DispatchOptions,
-    signal: AbortSignal,
+    cancellation: Cancellation,
   ): UpstreamExchange {
-    const exchange = new UpstreamExchange(signal)
-    if (signal.aborted) {
-      exchange.fail(abortError(signal))
+    const exchange = new UpstreamExchange(cancellation)
+    if (cancellation.reason) {
+      exchange.fail(cancellation.reason)
       return exchange
     }
-    signal.addEventListener('abort', exchange.onAbort, { once: true })
+    cancellation.watch(exchange)
     try {
       dispatcher.dispatch(options, exchange)
     } catch (error) {
@@ -157,10 +157,6 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
 
   private settle(): void {
     this.settled = true
-    this.signal.removeEventListener('abort', this.onAbort)
+    this.cancellation.release(this)
   }
-}
-
-function abortError(signal: AbortSignal): Error {
-  return signal.reason instanceof Error ? signal.reason : new errors.RequestAbortedError()
 }

@@ -13,6 +13,7 @@ import { networkErrorKind } from '../pool/network-error-kind'
 import { readErrorBody, redactSecret } from './read-error-body'
 import { relayResponse } from './response-relay'
 import type { TokenUsage } from './token-usage'
+import type { Cancellation } from './cancellation'
 import type { UpstreamDispatcher } from './upstream-dispatcher'
 import { UpstreamExchange, type UpstreamHead } from './upstream-exchange'
 import { upstreamTarget } from './upstream-target'
@@ -38,8 +39,8 @@ export interface ForwardInput {
   stripUsageChunk: boolean
   providerId: number | null
   models: ModelMatcher
-  /** Aborted when the client leaves or the proxy stops. */
-  signal: AbortSignal
+  /** Cancelled when the client leaves or the proxy stops. */
+  cancellation: Cancellation
   /** Filled in as the request is served: the key tried, the status and bytes sent (issue 5). */
   trace: RequestTrace
 }
@@ -89,7 +90,7 @@ export class UpstreamForwarder {
     let serverErrors = 0
     let failure: ProxyError | null = null
     while (attempts < proxy.maxAttempts) {
-      if (input.signal.aborted) return notDelivered
+      if (input.cancellation.aborted) return notDelivered
       const remaining = deadline - Date.now()
       if (remaining <= 0) {
         failure ??= new ProxyError('upstream_timeout')
@@ -119,7 +120,7 @@ export class UpstreamForwarder {
         return this.deliver(input, route, response)
       }
       const error = await readErrorBody(response.exchange)
-      if (input.signal.aborted) return notDelivered
+      if (input.cancellation.aborted) return notDelivered
       const outcome = classifyUpstreamResponse(
         response.statusCode,
         response.headers,
@@ -168,13 +169,13 @@ export class UpstreamForwarder {
         headersTimeout,
         bodyTimeout: proxy.idleTimeoutMs,
       },
-      input.signal,
+      input.cancellation,
     )
     try {
       const head = await exchange.head
       return { kind: 'response', response: { ...head, exchange } } satisfies Attempt
     } catch (error) {
-      if (input.signal.aborted) return { kind: 'aborted' } satisfies Attempt
+      if (input.cancellation.aborted) return { kind: 'aborted' } satisfies Attempt
       const kind = networkErrorKind(error)
       this.report(route.keyId, classifyNetworkError(kind))
       this.deps.logger.debug('upstream attempt failed', { keyId: route.keyId, network: kind })
@@ -193,13 +194,13 @@ export class UpstreamForwarder {
       classifyUpstreamResponse(response.statusCode, response.headers, null, this.deps.clock.now()),
       response.headers,
     )
-    if (input.signal.aborted) {
+    if (input.cancellation.aborted) {
       response.exchange.abort()
       return notDelivered
     }
     if (isModelList(input.method, input.target) && !input.models.unrestricted) {
       const list = await readErrorBody(response.exchange, maxModelListBytes)
-      if (input.signal.aborted) return notDelivered
+      if (input.cancellation.aborted) return notDelivered
       const filtered = list.truncated ? null : filterModelList(list.bytes, input.models)
       if (filtered === null) throw new ProxyError('upstream_unreachable', 'Bad model list')
       passThrough(input.res, response, filtered, input.trace)
@@ -211,7 +212,7 @@ export class UpstreamForwarder {
       headers: response.headers,
       exchange: response.exchange,
       stripUsageChunk: input.stripUsageChunk,
-      signal: input.signal,
+      cancellation: input.cancellation,
       trace: input.trace,
     })
     if (result.ended === 'upstream-failed') {

@@ -53,9 +53,17 @@ const COLUMNS = 20
 /** Rows per multi-row INSERT: 500 bound values, far below SQLite's limit of 32,766. */
 const ROWS_PER_INSERT = 25
 
+/**
+ * `OR FAIL`, not the default `ABORT`: a statement of many rows that may abort must be able to
+ * undo just itself, so SQLite keeps a statement journal, a temp file that receives a copy of
+ * every page the statement changes: 1.4 extra write calls and ~2.9 KB per row, more than the
+ * row costs in the WAL (`npm run bench -- test/bench/usage-writes.bench.ts`). Nothing needs that
+ * undo here: every insert runs inside the usage writer's transaction, which rolls back whole on
+ * any error, so `FAIL` (stop, keep the statement's earlier rows) ends the same.
+ */
 function insertSql(rows: number): string {
   const row = `(${new Array<string>(COLUMNS).fill('?').join(', ')})`
-  return `INSERT INTO request_log (${insertColumns}) VALUES ${new Array<string>(rows).fill(row).join(', ')}`
+  return `INSERT OR FAIL INTO request_log (${insertColumns}) VALUES ${new Array<string>(rows).fill(row).join(', ')}`
 }
 
 /** A request's values in `insertColumns` order. */

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest'
+import { Cancellation } from '../../../../src/core/proxy/cancellation'
 import { InFlightRequests } from '../../../../src/core/proxy/in-flight-requests'
 
 describe('InFlightRequests', () => {
   it('counts requests from begin to end, once each', () => {
     const inFlight = new InFlightRequests()
-    const a = new AbortController()
-    const b = new AbortController()
+    const a = new Cancellation()
+    const b = new Cancellation()
     inFlight.begin(a)
     inFlight.begin(b)
     expect(inFlight.size).toBe(2)
@@ -16,8 +17,8 @@ describe('InFlightRequests', () => {
 
   it('settles when the last request ends, not before', async () => {
     const inFlight = new InFlightRequests()
-    const a = new AbortController()
-    const b = new AbortController()
+    const a = new Cancellation()
+    const b = new Cancellation()
     inFlight.begin(a)
     inFlight.begin(b)
     let settled = false
@@ -32,13 +33,13 @@ describe('InFlightRequests', () => {
 
   it('gives up waiting at the timeout and aborts what is left on abortAll', async () => {
     const inFlight = new InFlightRequests()
-    const stuck = new AbortController()
+    const stuck = new Cancellation()
     inFlight.begin(stuck)
     const started = performance.now()
     await inFlight.settled(50)
     expect(performance.now() - started).toBeGreaterThanOrEqual(45)
     inFlight.abortAll()
-    expect(stuck.signal.aborted).toBe(true)
+    expect(stuck.aborted).toBe(true)
     await inFlight.settled(50)
   })
 })

@@ -1,5 +1,6 @@
 import { Agent } from 'undici'
 import { afterEach, describe, expect, it } from 'vitest'
+import { Cancellation } from '../../../../src/core/proxy/cancellation'
 import { UpstreamExchange, type BodySink } from '../../../../src/core/proxy/upstream-exchange'
 import { startMockUpstream, type MockUpstream } from '../../../support/mock-upstream'
 
@@ -46,7 +47,7 @@ function collector(): BodySink & { text(): string; done: Promise<'end' | Error> 
 describe('UpstreamExchange', () => {
   it('delivers the head, then the body held meanwhile and the rest', async () => {
     const { agent } = await setUp()
-    const exchange = UpstreamExchange.send(agent, chat('sk-a', true), new AbortController().signal)
+    const exchange = UpstreamExchange.send(agent, chat('sk-a', true), new Cancellation())
     const head = await exchange.head
     expect(head.statusCode).toBe(200)
     expect(head.headers['content-type']).toContain('text/event-stream')
@@ -58,7 +59,7 @@ describe('UpstreamExchange', () => {
 
   it('pauses while the sink is full and resumes on request', async () => {
     const { agent } = await setUp()
-    const exchange = UpstreamExchange.send(agent, chat('sk-a', true), new AbortController().signal)
+    const exchange = UpstreamExchange.send(agent, chat('sk-a', true), new Cancellation())
     await exchange.head
     let accepted = 0
     let ended = false
@@ -84,11 +85,11 @@ describe('UpstreamExchange', () => {
   it('rejects the head at once when aborted while queued, and never sends that request', async () => {
     const { mock, agent } = await setUp()
     mock.script('sk-slow', { kind: 'delay', ms: 300 })
-    const slow = UpstreamExchange.send(agent, chat('sk-slow'), new AbortController().signal)
-    const controller = new AbortController()
-    const queued = UpstreamExchange.send(agent, chat('sk-queued'), controller.signal)
+    const slow = UpstreamExchange.send(agent, chat('sk-slow'), new Cancellation())
+    const cancellation = new Cancellation()
+    const queued = UpstreamExchange.send(agent, chat('sk-queued'), cancellation)
     const started = performance.now()
-    controller.abort()
+    cancellation.abort()
     await expect(queued.head).rejects.toBeInstanceOf(Error)
     expect(performance.now() - started).toBeLessThan(100)
     const sink = collector()
@@ -103,12 +104,12 @@ describe('UpstreamExchange', () => {
   it('tells the sink about an abort after the head, and frees the upstream', async () => {
     const { mock, agent } = await setUp()
     mock.script('sk-stall', { kind: 'stall-mid-stream', afterChunks: 2 })
-    const controller = new AbortController()
-    const exchange = UpstreamExchange.send(agent, chat('sk-stall', true), controller.signal)
+    const cancellation = new Cancellation()
+    const exchange = UpstreamExchange.send(agent, chat('sk-stall', true), cancellation)
     await exchange.head
     const sink = collector()
     exchange.pipe(sink)
-    controller.abort()
+    cancellation.abort()
     expect(await sink.done).toBeInstanceOf(Error)
     await mock.waitForIdle(1_000)
     expect(mock.openRequests()).toBe(0)
@@ -121,7 +122,7 @@ describe('UpstreamExchange', () => {
     const exchange = UpstreamExchange.send(
       agent,
       { ...chat('sk-a'), origin },
-      new AbortController().signal,
+      new Cancellation(),
     )
     await expect(exchange.head).rejects.toMatchObject({ code: 'ECONNREFUSED' })
   })
