@@ -201,6 +201,7 @@ describe('statistics benchmark', () => {
     await time('logs.list outcome=upstream_error', 'logs.list', { outcome: 'upstream_error' })
     await time('logs.list outcome=success', 'logs.list', { outcome: 'success' })
     await time(`logs.list model=${MODELS.at(-1)!} (rarest)`, 'logs.list', { model: MODELS.at(-1)! })
+    await time('logs.list keyId=7 (no index since migration 006)', 'logs.list', { keyId: 7 })
     await time('logs.list keyId=7, last 24 h', 'logs.list', {
       keyId: 7,
       from: new Date(now - DAY).toISOString(),

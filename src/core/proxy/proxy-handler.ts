@@ -159,7 +159,17 @@ export class ProxyHandler {
     } finally {
       try {
         if (reserved && !delivered) this.deps.subKeys.refund(id)
-        this.record({ subKeyId: id, method, target, model, started, trace, failure, cancellation, res })
+        this.record({
+          subKeyId: id,
+          method,
+          target,
+          model,
+          started,
+          trace,
+          failure,
+          cancellation,
+          res,
+        })
       } finally {
         this.inFlight.end(cancellation)
       }

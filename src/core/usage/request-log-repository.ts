@@ -55,11 +55,12 @@ const ROWS_PER_INSERT = 25
 
 /**
  * `OR FAIL`, not the default `ABORT`: a statement of many rows that may abort must be able to
- * undo just itself, so SQLite keeps a statement journal, a temp file that receives a copy of
- * every page the statement changes: 1.4 extra write calls and ~2.9 KB per row, more than the
- * row costs in the WAL (`npm run bench -- test/bench/usage-writes.bench.ts`). Nothing needs that
- * undo here: every insert runs inside the usage writer's transaction, which rolls back whole on
- * any error, so `FAIL` (stop, keep the statement's earlier rows) ends the same.
+ * undo just itself, so SQLite keeps a statement journal with a copy of every page the statement
+ * changes, spilled to a temp file past 64 KiB. When an index scatters a batch's rows (the
+ * `(key_id, at)` index did, migration 006) that was 1.4 extra write calls and ~2.9 KB per row,
+ * more than the row itself costs in the WAL (test in `request-log-repository.test.ts`). Nothing
+ * needs that undo: every insert runs inside the usage writer's transaction, which rolls back
+ * whole on any error, so `FAIL` (stop, keep the statement's earlier rows) ends the same.
  */
 function insertSql(rows: number): string {
   const row = `(${new Array<string>(COLUMNS).fill('?').join(', ')})`

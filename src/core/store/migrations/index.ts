@@ -4,6 +4,7 @@ import { upstreamKeysMigration } from './002-upstream-keys'
 import { subKeysMigration } from './003-sub-keys'
 import { requestLogMigration } from './004-request-log'
 import { leanRequestLogIndexesMigration } from './005-lean-request-log-indexes'
+import { dropRequestLogKeyIndexMigration } from './006-drop-request-log-key-index'
 
 /** Every schema migration in order. Append only: a shipped migration never changes. */
 export const migrations: readonly Migration[] = [
@@ -12,4 +13,5 @@ export const migrations: readonly Migration[] = [
   subKeysMigration,
   requestLogMigration,
   leanRequestLogIndexesMigration,
+  dropRequestLogKeyIndexMigration,
 ]

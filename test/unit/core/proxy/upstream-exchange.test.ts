@@ -119,11 +119,7 @@ describe('UpstreamExchange', () => {
     const { mock, agent } = await setUp()
     const origin = new URL(mock.url).origin
     await mock.close()
-    const exchange = UpstreamExchange.send(
-      agent,
-      { ...chat('sk-a'), origin },
-      new Cancellation(),
-    )
+    const exchange = UpstreamExchange.send(agent, { ...chat('sk-a'), origin }, new Cancellation())
     await expect(exchange.head).rejects.toMatchObject({ code: 'ECONNREFUSED' })
   })
 })
