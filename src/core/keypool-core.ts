@@ -248,7 +248,7 @@ export class KeyPoolCore {
         writeSubKeys: (deltas) => this.subKeys.recordUsage(deltas),
         writeRequests: (requests) => this.stats.write(requests),
       },
-      { logger },
+      { logger, now: () => clock.now() },
     )
     this.routing = new KeyRouter({
       keys: this.keys,

@@ -24,8 +24,12 @@ export interface UsageBatchSinks {
 
 export interface UsageBatchOptions {
   intervalMs?: number
-  /** A flush is due at once when this many rows are pending. */
+  /** A flush is due at once when this many log and sub-key rows are pending. */
   maxRows?: number
+  /** Key counters are written at most this often by the writer's own flushes. */
+  keyIntervalMs?: number
+  /** Milliseconds; tests pass a fake clock. */
+  now?: () => number
   logger: Logger
 }
 
@@ -34,6 +38,12 @@ export interface UsageBatchOptions {
  * every `intervalMs` or `maxRows` rows (ARCHITECTURE "The hot path": never a synchronous SQLite
  * call per request beyond the quota reservation). Rows for the same id merge while pending;
  * request log rows are appended as they are.
+ *
+ * Key counters merge for longer, `keyIntervalMs` (a second): a pool used round-robin has a
+ * pending row per key, so at 1,000 keys every batch updated about one key row (and its sort
+ * indexes) per request. A key's row then lags its traffic by up to that second, like the
+ * roll-ups (docs/architecture.md); `flush()`, which reads, backups and stops call, writes them
+ * at once.
  */
 export class UsageBatchWriter {
   private keys = new Map<number, KeyUsageDelta>()
@@ -43,6 +53,9 @@ export class UsageBatchWriter {
   private stopped = false
   private readonly intervalMs: number
   private readonly maxRows: number
+  private readonly keyIntervalMs: number
+  private readonly now: () => number
+  private keysDueAt = 0
 
   constructor(
     private readonly sinks: UsageBatchSinks,
@@ -50,6 +63,8 @@ export class UsageBatchWriter {
   ) {
     this.intervalMs = options.intervalMs ?? 200
     this.maxRows = options.maxRows ?? 1_000
+    this.keyIntervalMs = options.keyIntervalMs ?? 1_000
+    this.now = options.now ?? Date.now
   }
 
   addKey(id: number, delta: KeyUsageIncrement): void {
@@ -91,13 +106,29 @@ export class UsageBatchWriter {
 
   /** Writes everything pending now. A failed write is logged and its rows dropped, not retried. */
   flush(): void {
+    this.write(true)
+  }
+
+  /** The writer's own flush: log rows and sub-keys, and key counters once their time is up. */
+  private flushDue(): void {
+    this.write(this.now() >= this.keysDueAt)
+    // Key counters held back still need writing if no more traffic comes.
+    if (this.keys.size > 0) this.arm(Math.max(this.intervalMs, this.keysDueAt - this.now()))
+  }
+
+  private write(withKeys: boolean): void {
     if (this.timer) clearTimeout(this.timer)
     this.timer = undefined
     if (this.pending === 0) return
-    const keys = [...this.keys.values()]
+    if (!withKeys && this.subKeys.size + this.requests.length === 0) return
+    let keys: KeyUsageDelta[] = []
+    if (withKeys) {
+      keys = [...this.keys.values()]
+      this.keys = new Map()
+      this.keysDueAt = this.now() + this.keyIntervalMs
+    }
     const subKeys = [...this.subKeys.values()]
     const requests = this.requests
-    this.keys = new Map()
     this.subKeys = new Map()
     this.requests = []
     try {
@@ -123,12 +154,20 @@ export class UsageBatchWriter {
   }
 
   private schedule(): void {
-    if (this.stopped || this.pending >= this.maxRows) {
+    if (this.stopped) {
       this.flush()
       return
     }
-    if (this.timer) return
-    this.timer = setTimeout(() => this.flush(), this.intervalMs)
+    // Keys do not count: there are at most as many as the pool has.
+    if (this.subKeys.size + this.requests.length >= this.maxRows) {
+      this.flushDue()
+      return
+    }
+    if (!this.timer) this.arm(this.intervalMs)
+  }
+
+  private arm(ms: number): void {
+    this.timer = setTimeout(() => this.flushDue(), ms)
     this.timer.unref()
   }
 }
