@@ -54,6 +54,8 @@ describe('usage accounting through the proxy (issue 5)', () => {
       subKeyId,
       subKeyName: 'ide',
       keyId,
+      // No label: the masked key, never the secret.
+      keyName: `${upstream!.slice(0, upstream!.indexOf('-') + 1)}…${upstream!.slice(-4)}`,
       providerId: harness.providerId,
       model: 'gpt-4o-mini',
       method: 'POST',

@@ -200,14 +200,19 @@ function whereClause(filter: LogFilter): { where: string; params: (number | stri
 }
 
 /** The contract's view of a log row; the sub-key's name comes from the caller. */
-export function toLogEntry(row: LogRow, subKeyName: string | null): RequestLogEntry {
+/** A stored row as the contract gives it, with the names of its sub-key and key. */
+export function toLogEntry(
+  row: LogRow,
+  names: { subKeyName: string | null; keyName: string | null },
+): RequestLogEntry {
   return {
     id: row.id,
     at: new Date(row.at).toISOString(),
     subKeyId: row.sub_key_id,
-    subKeyName,
+    subKeyName: names.subKeyName,
     providerId: row.provider_id,
     keyId: row.key_id,
+    keyName: names.keyName,
     model: row.model,
     method: row.method,
     endpoint: row.endpoint,

@@ -301,11 +301,21 @@ export class StatsService {
       input.pageSize,
       (input.page - 1) * input.pageSize,
     )
+    // A page names few keys, each read once.
+    const keyNames = new Map<number, string | null>()
+    const keyName = (id: number): string | null => {
+      if (!keyNames.has(id)) {
+        const key = this.deps.key(id)
+        keyNames.set(id, key ? key.label || key.masked : null)
+      }
+      return keyNames.get(id)!
+    }
     const items = rows.map((row) =>
-      toLogEntry(
-        row,
-        row.sub_key_id === null ? null : (this.deps.subKey(row.sub_key_id)?.name ?? null),
-      ),
+      toLogEntry(row, {
+        subKeyName:
+          row.sub_key_id === null ? null : (this.deps.subKey(row.sub_key_id)?.name ?? null),
+        keyName: row.key_id === null ? null : keyName(row.key_id),
+      }),
     )
     return { items, total, page: input.page, pageSize: input.pageSize }
   }

@@ -16,6 +16,8 @@ export const requestLogEntrySchema = z.object({
   providerId: z.number().int().nullable(),
   /** The key of the last upstream attempt; null when none was tried. */
   keyId: z.number().int().nullable(),
+  /** That key's label, else its masked form; null when none was tried or it was deleted since. */
+  keyName: z.string().nullable(),
   model: z.string().nullable(),
   method: z.string(),
   /** The route without its query string, e.g. `/v1/chat/completions`. */

@@ -28,6 +28,7 @@ const entry = (patch: Partial<RequestLogEntry> = {}): RequestLogEntry => ({
   subKeyName: 'laptop',
   providerId: 2,
   keyId: 17,
+  keyName: 'team-a (sk-…wxyz)',
   model: 'gpt-4o-mini',
   method: 'POST',
   endpoint: '/v1/chat/completions',
@@ -56,6 +57,7 @@ const failed = entry({
   subKeyName: null,
   subKeyId: 9,
   keyId: null,
+  keyName: null,
   totalTokens: 0,
   promptTokens: 0,
   completionTokens: 0,
@@ -133,7 +135,7 @@ describe('the request log', () => {
       Request: 'POST /v1/chat/completions',
       Model: 'gpt-4o-mini',
       'Sub-key': 'laptop',
-      'Upstream key': '#17',
+      'Upstream key': 'team-a (sk-…wxyz)',
       Provider: 'Mock upstream',
       Latency: '1,234 ms',
       'Time to first byte': '—',
@@ -162,6 +164,14 @@ describe('the request log', () => {
       'Upstream key': '—',
       Streamed: 'No',
     })
+  })
+
+  it('names a key deleted since by its former id', async () => {
+    serve([entry({ id: 43, keyId: 17, keyName: null })])
+    mountUi(() => h(LogsPage))
+    await openRow(43)
+    expect(drawerFields()['Upstream key']).toBe('#17 (deleted)')
+    expect(byTestId('log-row-43')!.textContent).toContain('#17 (deleted)')
   })
 
   it('follows the UI language, and closes', async () => {

@@ -451,6 +451,7 @@ export const en = {
       id: 'Log ID',
     },
     deletedSubKey: '#{id} (deleted)',
+    deletedKey: '#{id} (deleted)',
   },
   time: { seconds: '{n} s', minutes: '{n} min', hours: '{n} h', days: '{n} d' },
   errors: {

@@ -441,6 +441,7 @@ export const zhCN: Messages = {
       id: '日志 ID',
     },
     deletedSubKey: '#{id}（已删除）',
+    deletedKey: '#{id}（已删除）',
   },
   time: { seconds: '{n} 秒', minutes: '{n} 分钟', hours: '{n} 小时', days: '{n} 天' },
   errors: {
