@@ -26,6 +26,7 @@ const { default: KeysPage } = await import('../../../src/renderer/src/views/keys
 const { default: KeyStateCell } =
   await import('../../../src/renderer/src/views/keys/modules/KeyStateCell.vue')
 const { ApiRequestError } = await import('../../../src/renderer/src/api/api-client')
+const { useProvidersStore } = await import('../../../src/renderer/src/stores/providers-store')
 
 const TOTAL = 1234
 
@@ -90,6 +91,25 @@ const lastList = () => listCalls().at(-1)
 const table = () => byTestId('keys-table')!
 const rows = () => [...table().querySelectorAll<HTMLElement>('.n-data-table-tbody tr')]
 const rowOf = (masked: string) => rows().find((row) => row.textContent?.includes(masked))!
+
+/** A row's menu entry, the way a user picks it. */
+async function chooseAction(id: number, label: string): Promise<void> {
+  byTestId(`key-more-${id}`)!.click()
+  await flush()
+  await sleep(20)
+  const option = [...document.querySelectorAll<HTMLElement>('.n-dropdown-option')].find(
+    (candidate) => candidate.textContent?.trim() === label,
+  )
+  expect(option, `a menu entry "${label}"`).toBeTruthy()
+  option!.querySelector<HTMLElement>('.n-dropdown-option-body')!.click()
+  await flush()
+  await sleep(20)
+}
+
+const menuEntries = () =>
+  [...document.querySelectorAll<HTMLElement>('.n-dropdown-option')].map((option) =>
+    option.textContent!.trim(),
+  )
 
 async function mountPage() {
   const wrapper = mountUi(() => h(KeysPage))
@@ -177,25 +197,48 @@ describe('the keys page', () => {
 
   it('row actions validate, disable and delete that one key', async () => {
     await mountPage()
-    button('Validate', rowOf('sk-…0002')).click()
-    await flush()
+    expect(
+      rowOf('sk-…0002').querySelector('[aria-label="More actions for sk-…0002"]'),
+    ).not.toBeNull()
+    await chooseAction(2, 'Validate')
     expect(call).toHaveBeenCalledWith('keys.validate', { scope: [2] })
 
-    button('Disable', rowOf('sk-…0003')).click()
-    await flush()
+    await chooseAction(3, 'Disable')
     expect(call).toHaveBeenCalledWith('keys.setStatusMany', { ids: [3], status: 'disabled' })
     await eventually(() => expect(toasts().join(' ')).toContain('1 keys changed'))
 
-    button('Delete', rowOf('sk-…0004')).click()
-    await flush()
+    await chooseAction(4, 'Delete')
     await sleep(50)
-    // The popconfirm asks first; its own Delete confirms.
-    const confirm = document.querySelector<HTMLElement>('.n-popconfirm')!
+    // A dialog asks first; its own Delete confirms.
+    const confirm = document.querySelector<HTMLElement>('.n-dialog')!
     expect(confirm.textContent).toContain('Delete this key?')
     expect(call).not.toHaveBeenCalledWith('keys.deleteMany', expect.anything())
     button('Delete', confirm).click()
     await flush()
     expect(call).toHaveBeenCalledWith('keys.deleteMany', { ids: [4] })
+  })
+
+  it('shows the provider column only when there is more than one provider', async () => {
+    const headers = () =>
+      [...table().querySelectorAll('.n-data-table-th')].map((th) => th.textContent!.trim())
+    const provider = (id: number, name: string) => ({
+      id,
+      name,
+      baseUrl: `http://127.0.0.1:${9000 + id}/v1`,
+      enabled: true,
+    })
+    // The layout loads the providers; here the test does.
+    serve({ 'providers.list': () => [provider(1, 'OpenAI')] })
+    await useProvidersStore().load()
+    await mountPage()
+    expect(headers()).toContain('State')
+    expect(headers()).not.toContain('Provider')
+    unmountAll()
+    setActivePinia(createPinia())
+    serve({ 'providers.list': () => [provider(1, 'OpenAI'), provider(2, 'Groq')] })
+    await useProvidersStore().load()
+    await mountPage()
+    expect(headers()).toContain('Provider')
   })
 
   it('a disabled key offers Enable', async () => {
@@ -209,9 +252,8 @@ describe('the keys page', () => {
     })
     mountUi(() => h(KeysPage))
     await eventually(() => expect(rows()).toHaveLength(1))
-    expect(buttons('Disable', rows()[0]!)).toHaveLength(0)
-    button('Enable', rows()[0]!).click()
-    await flush()
+    await chooseAction(9, 'Enable')
+    expect(menuEntries()).not.toContain('Disable')
     expect(call).toHaveBeenCalledWith('keys.setStatusMany', { ids: [9], status: 'active' })
   })
 
@@ -250,7 +292,7 @@ describe('the keys page', () => {
       },
     })
     await mountPage()
-    button('Disable', rowOf('sk-…0001')).click()
+    await chooseAction(1, 'Disable')
     await eventually(() => expect(toasts().join(' ')).toContain('It no longer exists. (not_found)'))
   })
 

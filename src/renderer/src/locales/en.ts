@@ -93,6 +93,7 @@ export const en = {
     selected: '{count} selected',
     deleteConfirm: 'Delete {count} keys? This cannot be undone.',
     deleteOne: 'Delete this key? This cannot be undone.',
+    rowActions: 'More actions for {key}',
     details: {
       open: 'Details',
       title: 'Key',

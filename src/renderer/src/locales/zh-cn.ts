@@ -95,6 +95,7 @@ export const zhCN: Messages = {
     selected: '已选 {count} 个',
     deleteConfirm: '删除 {count} 个密钥？此操作无法撤销。',
     deleteOne: '删除此密钥？此操作无法撤销。',
+    rowActions: '{key} 的更多操作',
     details: {
       open: '详情',
       title: '密钥',
