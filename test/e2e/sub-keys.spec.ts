@@ -98,8 +98,19 @@ test('a sub-key is created, copied from the reveal dialog and used through the p
   await page.waitForTimeout(300)
   await page.screenshot({ path: screenshotPath('logs-detail') })
 
-  // The provider's Test lists models with one of its keys.
+  // "Its requests" on the sub-key opens the log filtered by it; the chip clears the filter.
   await page.keyboard.press('Escape')
+  await page.getByTestId('nav-subKeys').click()
+  await page.locator('[data-testid^="sub-key-more-"]').first().click()
+  await page.getByText('Its requests', { exact: true }).click()
+  await expect(page.getByTestId('logs-filter-sub-key')).toContainText('Sub-key: e2e laptop')
+  await expect(page.locator('[data-testid^="log-row-"]')).toHaveCount(7)
+  await page.waitForTimeout(400)
+  await page.screenshot({ path: screenshotPath('logs-filtered') })
+  await page.getByTestId('logs-filter-sub-key').locator('.n-base-close').click()
+  await expect(page.getByTestId('logs-filter-sub-key')).toHaveCount(0)
+
+  // The provider's Test lists models with one of its keys.
   await page.getByTestId('nav-providers').click()
   await page.getByTestId(`provider-test-${provider.id}`).click()
   await expect(page.getByText(/models listed in \d+ ms/)).toBeVisible()

@@ -2,6 +2,7 @@ import './fake-resize-observer'
 import { createPinia, setActivePinia } from 'pinia'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { h } from 'vue'
+import { createMemoryHistory, createRouter } from 'vue-router'
 import type { UpstreamKey, ValidationProgress } from '../../../src/shared/contract'
 import { call, emit, listeners, mockApiModule } from './mock-api'
 import {
@@ -111,8 +112,17 @@ const menuEntries = () =>
     option.textContent!.trim(),
   )
 
+const router = createRouter({
+  history: createMemoryHistory(),
+  routes: ['/', '/logs'].map((path) => ({
+    name: path === '/' ? 'home' : path.slice(1),
+    path,
+    component: { render: () => null },
+  })),
+})
+
 async function mountPage() {
-  const wrapper = mountUi(() => h(KeysPage))
+  const wrapper = mountUi(() => h(KeysPage), [router])
   await eventually(() => expect(rows()).toHaveLength(20))
   return wrapper
 }
@@ -239,6 +249,13 @@ describe('the keys page', () => {
     await useProvidersStore().load()
     await mountPage()
     expect(headers()).toContain('Provider')
+  })
+
+  it('"Its requests" opens the log filtered by that key', async () => {
+    await mountPage()
+    await chooseAction(2, 'Its requests')
+    await eventually(() => expect(router.currentRoute.value.path).toBe('/logs'))
+    expect(router.currentRoute.value.query).toEqual({ keyId: '2' })
   })
 
   it('a disabled key offers Enable', async () => {

@@ -2,6 +2,7 @@ import './fake-resize-observer'
 import { createPinia, setActivePinia } from 'pinia'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { h } from 'vue'
+import { createMemoryHistory, createRouter } from 'vue-router'
 import type { RequestLogEntry } from '../../../src/shared/contract'
 import { call, mockApiModule } from './mock-api'
 import {
@@ -73,6 +74,11 @@ function serve(items: RequestLogEntry[] = [entry(), failed]) {
   })
 }
 
+const router = createRouter({
+  history: createMemoryHistory(),
+  routes: [{ name: 'logs', path: '/logs', component: { render: () => null } }],
+})
+
 const lastLogs = () =>
   call.mock.calls.filter(([name]) => name === 'logs.list').at(-1)?.[1] as Record<string, unknown>
 
@@ -97,15 +103,16 @@ async function openRow(id: number): Promise<void> {
 }
 
 describe('the request log', () => {
-  beforeEach(() => {
+  beforeEach(async () => {
     setActivePinia(createPinia())
     call.mockReset()
     unmountAll()
     serve()
+    await router.replace('/logs')
   })
 
   it('lists a server page and sends the filters', async () => {
-    mountUi(() => h(LogsPage))
+    mountUi(() => h(LogsPage), [router])
     await eventually(() => expect(byTestId('log-row-42')).not.toBeNull())
     expect(lastLogs()).toEqual({ page: 1, pageSize: 50 })
     const row = byTestId('log-row-42')!
@@ -125,7 +132,7 @@ describe('the request log', () => {
   })
 
   it('the detail drawer names every field in words and formats the values', async () => {
-    mountUi(() => h(LogsPage))
+    mountUi(() => h(LogsPage), [router])
     await openRow(41)
     const fields = drawerFields()
     expect(fields).toMatchObject({
@@ -154,7 +161,7 @@ describe('the request log', () => {
   })
 
   it('shows a failed request with its stable error code and a deleted sub-key', async () => {
-    mountUi(() => h(LogsPage))
+    mountUi(() => h(LogsPage), [router])
     await openRow(42)
     expect(drawerFields()).toMatchObject({
       Outcome: 'Upstream error',
@@ -166,16 +173,40 @@ describe('the request log', () => {
     })
   })
 
+  it('filters by the key and sub-key in the address, each with a chip that clears it', async () => {
+    await router.replace({ name: 'logs', query: { keyId: '17', subKeyId: '3' } })
+    mountUi(() => h(LogsPage), [router])
+    await eventually(() =>
+      expect(lastLogs()).toEqual({ page: 1, pageSize: 50, keyId: 17, subKeyId: 3 }),
+    )
+    // Named as the rows name them.
+    await eventually(() =>
+      expect(byTestId('logs-filter-key')!.textContent).toContain('Key: team-a (sk-…wxyz)'),
+    )
+    expect(byTestId('logs-filter-sub-key')!.textContent).toContain('Sub-key: laptop')
+    byTestId('logs-filter-key')!.querySelector<HTMLElement>('.n-base-close')!.click()
+    await eventually(() => expect(lastLogs()).toEqual({ page: 1, pageSize: 50, subKeyId: 3 }))
+    expect(router.currentRoute.value.query).toEqual({ subKeyId: '3' })
+    expect(byTestId('logs-filter-key')).toBeNull()
+  })
+
+  it('ignores an address filter that is not an id', async () => {
+    await router.replace({ name: 'logs', query: { keyId: 'abc', subKeyId: '-2' } })
+    mountUi(() => h(LogsPage), [router])
+    await eventually(() => expect(lastLogs()).toEqual({ page: 1, pageSize: 50 }))
+    expect(byTestId('logs-filter-key')).toBeNull()
+  })
+
   it('names a key deleted since by its former id', async () => {
     serve([entry({ id: 43, keyId: 17, keyName: null })])
-    mountUi(() => h(LogsPage))
+    mountUi(() => h(LogsPage), [router])
     await openRow(43)
     expect(drawerFields()['Upstream key']).toBe('#17 (deleted)')
     expect(byTestId('log-row-43')!.textContent).toContain('#17 (deleted)')
   })
 
   it('follows the UI language, and closes', async () => {
-    mountUi(() => h(LogsPage))
+    mountUi(() => h(LogsPage), [router])
     i18n.global.locale.value = 'zh-CN'
     await openRow(42)
     expect(drawerFields()).toMatchObject({ 结果: '上游错误', 错误码: 'no_available_key' })

@@ -2,6 +2,7 @@ import './fake-resize-observer'
 import { createPinia, setActivePinia } from 'pinia'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { h } from 'vue'
+import { createMemoryHistory, createRouter } from 'vue-router'
 import type { SubKey } from '../../../src/shared/contract'
 import { call, mockApiModule } from './mock-api'
 import {
@@ -89,8 +90,17 @@ async function chooseAction(id: number, label: string): Promise<void> {
 
 const dialog = () => document.querySelector<HTMLElement>('.n-dialog')!
 
+const router = createRouter({
+  history: createMemoryHistory(),
+  routes: ['/', '/logs'].map((path) => ({
+    name: path === '/' ? 'home' : path.slice(1),
+    path,
+    component: { render: () => null },
+  })),
+})
+
 async function mountPage() {
-  mountUi(() => h(SubKeysPage))
+  mountUi(() => h(SubKeysPage), [router])
   await eventually(() => expect(row('laptop')).toBeTruthy())
 }
 
@@ -144,6 +154,13 @@ describe('the sub-keys page', () => {
       (option) => option.textContent?.trim(),
     )
     expect(disabled).toEqual(['Top up', 'Extend'])
+  })
+
+  it('"Its requests" opens the log filtered by that sub-key', async () => {
+    await mountPage()
+    await chooseAction(1, 'Its requests')
+    await eventually(() => expect(router.currentRoute.value.path).toBe('/logs'))
+    expect(router.currentRoute.value.query).toEqual({ subKeyId: '1' })
   })
 
   it('regenerate asks first, then shows the new secret once', async () => {

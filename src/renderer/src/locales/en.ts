@@ -94,6 +94,7 @@ export const en = {
     deleteConfirm: 'Delete {count} keys? This cannot be undone.',
     deleteOne: 'Delete this key? This cannot be undone.',
     rowActions: 'More actions for {key}',
+    requests: 'Its requests',
     details: {
       open: 'Details',
       title: 'Key',
@@ -212,6 +213,7 @@ export const en = {
     actions: {
       topUp: 'Top up',
       extend: 'Extend',
+      requests: 'Its requests',
       regenerate: 'Regenerate',
       topUpTitle: 'Add requests',
       topUpAmount: 'Requests to add',
@@ -427,7 +429,14 @@ export const en = {
       tokens: 'Tokens',
       path: 'Path',
     },
-    filters: { status: 'Outcome', model: 'Model', success: 'Success', error: 'Error' },
+    filters: {
+      status: 'Outcome',
+      model: 'Model',
+      success: 'Success',
+      error: 'Error',
+      key: 'Key: {name}',
+      subKey: 'Sub-key: {name}',
+    },
     fields: {
       at: 'Time',
       outcome: 'Outcome',

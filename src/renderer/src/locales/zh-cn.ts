@@ -96,6 +96,7 @@ export const zhCN: Messages = {
     deleteConfirm: '删除 {count} 个密钥？此操作无法撤销。',
     deleteOne: '删除此密钥？此操作无法撤销。',
     rowActions: '{key} 的更多操作',
+    requests: '查看请求',
     details: {
       open: '详情',
       title: '密钥',
@@ -211,6 +212,7 @@ export const zhCN: Messages = {
       note: '备注',
     },
     actions: {
+      requests: '查看请求',
       topUp: '充值',
       extend: '延期',
       regenerate: '重新生成',
@@ -417,7 +419,14 @@ export const zhCN: Messages = {
       tokens: 'Tokens',
       path: '路径',
     },
-    filters: { status: '结果', model: '模型', success: '成功', error: '错误' },
+    filters: {
+      status: '结果',
+      model: '模型',
+      success: '成功',
+      error: '错误',
+      key: '密钥：{name}',
+      subKey: '子密钥：{name}',
+    },
     fields: {
       at: '时间',
       outcome: '结果',

@@ -1,12 +1,12 @@
 import { defineStore } from 'pinia'
 import { reactive, ref } from 'vue'
-import type { RequestOutcome } from '../../../shared/contract'
+import type { RequestLogEntry, RequestOutcome } from '../../../shared/contract'
 import type { ApiError } from '../../../shared/errors'
 import { callOptional, hasOperation } from '../api/optional-operations'
 import { toApiError } from '../utils/api-error'
 
-/** One request-log row as the UI reads it; unknown fields are kept for the detail drawer. */
-export type LogRow = Record<string, unknown> & { id?: number | string }
+/** One request-log row, as the contract gives it. */
+export type LogRow = RequestLogEntry
 
 /** A page of the request log (`logs.list`, issue 5); `available` is false until it exists. */
 export const useLogsStore = defineStore('logs', () => {
@@ -20,6 +20,9 @@ export const useLogsStore = defineStore('logs', () => {
     pageSize: 50,
     outcome: null as RequestOutcome | null,
     model: '',
+    /** Set from the address (a key's or a sub-key's "Its requests"). */
+    keyId: null as number | null,
+    subKeyId: null as number | null,
   })
 
   async function load(): Promise<void> {
@@ -32,6 +35,8 @@ export const useLogsStore = defineStore('logs', () => {
         pageSize: query.pageSize,
         ...(query.outcome && { outcome: query.outcome }),
         ...(query.model.trim() && { model: query.model.trim() }),
+        ...(query.keyId !== null && { keyId: query.keyId }),
+        ...(query.subKeyId !== null && { subKeyId: query.subKeyId }),
       })) as { items?: LogRow[]; total?: number } | LogRow[]
       items.value = Array.isArray(answer) ? answer : (answer.items ?? [])
       total.value = Array.isArray(answer) ? answer.length : (answer.total ?? items.value.length)
