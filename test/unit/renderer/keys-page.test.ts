@@ -9,6 +9,7 @@ import {
   button,
   buttons,
   byTestId,
+  chooseMenuEntry,
   eventually,
   flush,
   mountUi,
@@ -93,19 +94,8 @@ const table = () => byTestId('keys-table')!
 const rows = () => [...table().querySelectorAll<HTMLElement>('.n-data-table-tbody tr')]
 const rowOf = (masked: string) => rows().find((row) => row.textContent?.includes(masked))!
 
-/** A row's menu entry, the way a user picks it. */
-async function chooseAction(id: number, label: string): Promise<void> {
-  byTestId(`key-more-${id}`)!.click()
-  await flush()
-  await sleep(20)
-  const option = [...document.querySelectorAll<HTMLElement>('.n-dropdown-option')].find(
-    (candidate) => candidate.textContent?.trim() === label,
-  )
-  expect(option, `a menu entry "${label}"`).toBeTruthy()
-  option!.querySelector<HTMLElement>('.n-dropdown-option-body')!.click()
-  await flush()
-  await sleep(20)
-}
+const chooseAction = (id: number, label: string) =>
+  chooseMenuEntry(byTestId(`key-more-${id}`)!, label)
 
 const menuEntries = () =>
   [...document.querySelectorAll<HTMLElement>('.n-dropdown-option')].map((option) =>

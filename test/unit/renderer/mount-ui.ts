@@ -68,6 +68,20 @@ export function buttons(label: string, root: ParentNode = document.body): HTMLBu
   )
 }
 
+/** Opens the dropdown behind the element `trigger` and picks its entry `label`, as a user does. */
+export async function chooseMenuEntry(trigger: HTMLElement, label: string): Promise<void> {
+  trigger.click()
+  await flush()
+  await sleep(20)
+  const option = [...document.querySelectorAll<HTMLElement>('.n-dropdown-option')].find(
+    (candidate) => candidate.textContent?.trim() === label,
+  )
+  expect(option, `a menu entry "${label}"`).toBeTruthy()
+  option!.querySelector<HTMLElement>('.n-dropdown-option-body')!.click()
+  await flush()
+  await sleep(20)
+}
+
 /** Types into a naive-ui NInput (input or textarea) the way a user does. */
 export async function typeInto(field: HTMLInputElement | HTMLTextAreaElement, value: string) {
   field.focus()

@@ -8,6 +8,7 @@ import { call, mockApiModule } from './mock-api'
 import {
   button,
   byTestId,
+  chooseMenuEntry,
   eventually,
   flush,
   mountUi,
@@ -75,18 +76,8 @@ const row = (name: string) =>
     (candidate) => candidate.textContent?.includes(name),
   )!
 
-async function chooseAction(id: number, label: string): Promise<void> {
-  byTestId(`sub-key-more-${id}`)!.click()
-  await flush()
-  await sleep(20)
-  const option = [...document.querySelectorAll<HTMLElement>('.n-dropdown-option')].find(
-    (candidate) => candidate.textContent?.trim() === label,
-  )
-  expect(option, `a menu entry "${label}"`).toBeTruthy()
-  option!.querySelector<HTMLElement>('.n-dropdown-option-body')!.click()
-  await flush()
-  await sleep(20)
-}
+const chooseAction = (id: number, label: string) =>
+  chooseMenuEntry(byTestId(`sub-key-more-${id}`)!, label)
 
 const dialog = () => document.querySelector<HTMLElement>('.n-dialog')!
 
