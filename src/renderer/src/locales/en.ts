@@ -406,8 +406,6 @@ export const en = {
     },
     p50: 'p50',
     p95: 'p95',
-    statsPending:
-      'Request statistics arrive with issue 5 (usage statistics). Until then this page shows the key pool only.',
     noTraffic: 'No requests yet. Create a sub-key and point a tool at the proxy base URL.',
     noTrafficInRange: 'No requests in this period.',
     noKeys: 'Start by adding your upstream keys.',
@@ -416,7 +414,6 @@ export const en = {
   },
   logs: {
     title: 'Request log',
-    pending: 'The request log arrives with issue 5 (usage statistics).',
     empty: 'No requests logged yet.',
     detail: 'Request',
     columns: {

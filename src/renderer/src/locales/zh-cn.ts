@@ -397,7 +397,6 @@ export const zhCN: Messages = {
     },
     p50: 'p50',
     p95: 'p95',
-    statsPending: '请求统计将随 issue 5（用量统计）提供。在此之前，本页只显示密钥池。',
     noTraffic: '还没有请求。创建一个子密钥，并将工具指向代理地址。',
     noTrafficInRange: '这段时间内没有请求。',
     noKeys: '先添加你的上游密钥。',
@@ -406,7 +405,6 @@ export const zhCN: Messages = {
   },
   logs: {
     title: '请求日志',
-    pending: '请求日志将随 issue 5（用量统计）提供。',
     empty: '还没有请求记录。',
     detail: '请求详情',
     columns: {

@@ -2,15 +2,14 @@ import { defineStore } from 'pinia'
 import { reactive, ref } from 'vue'
 import type { RequestLogEntry, RequestOutcome } from '../../../shared/contract'
 import type { ApiError } from '../../../shared/errors'
-import { callOptional, hasOperation } from '../api/optional-operations'
+import { api } from '../api'
 import { toApiError } from '../utils/api-error'
 
 /** One request-log row, as the contract gives it. */
 export type LogRow = RequestLogEntry
 
-/** A page of the request log (`logs.list`, issue 5); `available` is false until it exists. */
+/** A page of the request log (`logs.list`), newest first, with the filters of the Logs page. */
 export const useLogsStore = defineStore('logs', () => {
-  const available = ref(hasOperation('logs.list'))
   const items = ref<LogRow[]>([])
   const total = ref(0)
   const loading = ref(false)
@@ -26,20 +25,18 @@ export const useLogsStore = defineStore('logs', () => {
   })
 
   async function load(): Promise<void> {
-    available.value = hasOperation('logs.list')
-    if (!available.value) return
     loading.value = true
     try {
-      const answer = (await callOptional('logs.list', {
+      const page = await api.call('logs.list', {
         page: query.page,
         pageSize: query.pageSize,
         ...(query.outcome && { outcome: query.outcome }),
         ...(query.model.trim() && { model: query.model.trim() }),
         ...(query.keyId !== null && { keyId: query.keyId }),
         ...(query.subKeyId !== null && { subKeyId: query.subKeyId }),
-      })) as { items?: LogRow[]; total?: number } | LogRow[]
-      items.value = Array.isArray(answer) ? answer : (answer.items ?? [])
-      total.value = Array.isArray(answer) ? answer.length : (answer.total ?? items.value.length)
+      })
+      items.value = page.items
+      total.value = page.total
       error.value = undefined
     } catch (caught) {
       error.value = toApiError(caught)
@@ -48,5 +45,5 @@ export const useLogsStore = defineStore('logs', () => {
     }
   }
 
-  return { available, items, total, loading, error, query, load }
+  return { items, total, loading, error, query, load }
 })

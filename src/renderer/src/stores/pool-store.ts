@@ -1,8 +1,7 @@
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
-import { keyStates, type KeyState } from '../../../shared/key-state'
+import type { KeyState } from '../../../shared/key-state'
 import { api } from '../api'
-import { hasOperation } from '../api/optional-operations'
 import { debounce } from '../utils/debounce'
 
 export type PoolCounts = Record<KeyState | 'total', number>
@@ -19,9 +18,8 @@ export function poolHealth(counts: PoolCounts): PoolHealth {
 }
 
 /**
- * How many keys are in each state. From `stats.summary` when the contract has it, otherwise from
- * the totals of one-row pages of `keys.list` per state (cheap: the server counts, nothing is
- * listed). Refreshed, debounced, when keys change.
+ * How many keys are in each state, from `stats.summary` (the server counts them in memory), then
+ * from `pool.health` as it is pushed. Refreshed, debounced, when keys change.
  */
 export const usePoolStore = defineStore('pool', () => {
   const counts = ref<PoolCounts>({ ...ZERO })
@@ -40,21 +38,8 @@ export const usePoolStore = defineStore('pool', () => {
         loaded.value = true
       })
     }
-    if (hasOperation('stats.summary')) {
-      const summary = await api.call('stats.summary')
-      counts.value = { ...ZERO, ...summary.keys }
-      loaded.value = true
-      return
-    }
-    const totals = await Promise.all(
-      keyStates.map((status) => api.call('keys.list', { status, pageSize: 1 })),
-    )
-    const next: PoolCounts = { ...ZERO }
-    keyStates.forEach((state, index) => {
-      next[state] = totals[index]!.total
-      next.total += totals[index]!.total
-    })
-    counts.value = next
+    const summary = await api.call('stats.summary')
+    counts.value = { ...ZERO, ...summary.keys }
     loaded.value = true
   }
 

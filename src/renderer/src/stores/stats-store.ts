@@ -2,7 +2,6 @@ import { defineStore } from 'pinia'
 import { ref } from 'vue'
 import type { StatsSummary } from '../../../shared/contract'
 import { api } from '../api'
-import { hasOperation } from '../api/optional-operations'
 import { debounce } from '../utils/debounce'
 import {
   toSeriesView,
@@ -15,7 +14,6 @@ import {
  * once a second), the chart series reload a few seconds after traffic.
  */
 export const useStatsStore = defineStore('stats', () => {
-  const available = ref(hasOperation('stats.summary'))
   const summary = ref<StatsSummary>()
   const series = ref<SeriesView>()
   const range = ref<ChartRange>('24h')
@@ -24,7 +22,6 @@ export const useStatsStore = defineStore('stats', () => {
   const reloadSeries = debounce(() => void loadSeries().catch(() => undefined), 3000)
 
   async function loadSeries(): Promise<void> {
-    if (!hasOperation('stats.series')) return
     const [byOutcome, byModel, bySubKey] = await Promise.all(
       (['outcome', 'model', 'subKey'] as const).map((groupBy) =>
         api.call('stats.series', { range: range.value, groupBy }),
@@ -34,8 +31,6 @@ export const useStatsStore = defineStore('stats', () => {
   }
 
   async function load(): Promise<void> {
-    available.value = hasOperation('stats.summary')
-    if (!available.value) return
     if (!subscribed) {
       subscribed = true
       api.on('stats.changed', (next) => {
@@ -52,5 +47,5 @@ export const useStatsStore = defineStore('stats', () => {
     await loadSeries()
   }
 
-  return { available, summary, series, range, load, loadSeries, setRange }
+  return { summary, series, range, load, loadSeries, setRange }
 })
