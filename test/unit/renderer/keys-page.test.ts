@@ -2,7 +2,6 @@ import './fake-resize-observer'
 import { createPinia, setActivePinia } from 'pinia'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { h } from 'vue'
-import { createMemoryHistory, createRouter } from 'vue-router'
 import type { UpstreamKey, ValidationProgress } from '../../../src/shared/contract'
 import { call, emit, listeners, mockApiModule } from './mock-api'
 import {
@@ -12,6 +11,7 @@ import {
   chooseMenuEntry,
   eventually,
   flush,
+  memoryRouter,
   mountUi,
   pickOption,
   sleep,
@@ -102,14 +102,7 @@ const menuEntries = () =>
     option.textContent!.trim(),
   )
 
-const router = createRouter({
-  history: createMemoryHistory(),
-  routes: ['/', '/logs'].map((path) => ({
-    name: path === '/' ? 'home' : path.slice(1),
-    path,
-    component: { render: () => null },
-  })),
-})
+const router = memoryRouter(['logs'])
 
 async function mountPage() {
   const wrapper = mountUi(() => h(KeysPage), [router])

@@ -2,13 +2,13 @@ import './fake-resize-observer'
 import { createPinia, setActivePinia } from 'pinia'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { h } from 'vue'
-import { createMemoryHistory, createRouter } from 'vue-router'
 import type { RequestLogEntry } from '../../../src/shared/contract'
 import { call, mockApiModule } from './mock-api'
 import {
   byTestId,
   eventually,
   flush,
+  memoryRouter,
   mountUi,
   pickOption,
   sleep,
@@ -74,10 +74,7 @@ function serve(items: RequestLogEntry[] = [entry(), failed]) {
   })
 }
 
-const router = createRouter({
-  history: createMemoryHistory(),
-  routes: [{ name: 'logs', path: '/logs', component: { render: () => null } }],
-})
+const router = memoryRouter(['logs'])
 
 const lastLogs = () =>
   call.mock.calls.filter(([name]) => name === 'logs.list').at(-1)?.[1] as Record<string, unknown>

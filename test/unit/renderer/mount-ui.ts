@@ -2,6 +2,7 @@ import { mount } from '@vue/test-utils'
 import { NDialogProvider, NMessageProvider } from 'naive-ui'
 import { expect, vi } from 'vitest'
 import { defineComponent, h, nextTick, type Component } from 'vue'
+import { createMemoryHistory, createRouter } from 'vue-router'
 import { i18n } from '../../../src/renderer/src/locales'
 
 /**
@@ -66,6 +67,17 @@ export function buttons(label: string, root: ParentNode = document.body): HTMLBu
   return [...root.querySelectorAll<HTMLButtonElement>('button')].filter(
     (candidate) => candidate.textContent?.trim() === label,
   )
+}
+
+/** A router in memory whose named pages (`logs` at `/logs`) render nothing: for links and filters. */
+export function memoryRouter(names: string[]) {
+  return createRouter({
+    history: createMemoryHistory(),
+    routes: [
+      { path: '/', component: { render: () => null } },
+      ...names.map((name) => ({ name, path: `/${name}`, component: { render: () => null } })),
+    ],
+  })
 }
 
 /** Opens the dropdown behind the element `trigger` and picks its entry `label`, as a user does. */

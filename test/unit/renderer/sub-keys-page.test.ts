@@ -2,7 +2,6 @@ import './fake-resize-observer'
 import { createPinia, setActivePinia } from 'pinia'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { h } from 'vue'
-import { createMemoryHistory, createRouter } from 'vue-router'
 import type { SubKey } from '../../../src/shared/contract'
 import { call, mockApiModule } from './mock-api'
 import {
@@ -11,6 +10,7 @@ import {
   chooseMenuEntry,
   eventually,
   flush,
+  memoryRouter,
   mountUi,
   sleep,
   typeInto,
@@ -81,14 +81,7 @@ const chooseAction = (id: number, label: string) =>
 
 const dialog = () => document.querySelector<HTMLElement>('.n-dialog')!
 
-const router = createRouter({
-  history: createMemoryHistory(),
-  routes: ['/', '/logs'].map((path) => ({
-    name: path === '/' ? 'home' : path.slice(1),
-    path,
-    component: { render: () => null },
-  })),
-})
+const router = memoryRouter(['logs'])
 
 async function mountPage() {
   mountUi(() => h(SubKeysPage), [router])
