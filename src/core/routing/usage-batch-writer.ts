@@ -112,8 +112,9 @@ export class UsageBatchWriter {
   /** The writer's own flush: log rows and sub-keys, and key counters once their time is up. */
   private flushDue(): void {
     this.write(this.now() >= this.keysDueAt)
-    // Key counters held back still need writing if no more traffic comes.
-    if (this.keys.size > 0) this.arm(Math.max(this.intervalMs, this.keysDueAt - this.now()))
+    // Key counters held back still need writing if no more traffic comes; checked every interval,
+    // so rows added meanwhile never wait for the keys' second.
+    if (this.keys.size > 0) this.arm(this.intervalMs)
   }
 
   private write(withKeys: boolean): void {

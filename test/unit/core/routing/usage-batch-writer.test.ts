@@ -107,10 +107,18 @@ describe('UsageBatchWriter', () => {
     expect(keys[1]).toEqual([
       { id: 1, ...hit, requests: 2, successes: 2, tokens: 20, lastUsedAt: 3 },
     ])
+    // Rows that come while key counters are held still go within one interval.
+    batch.addKey(1, { ...hit, lastUsedAt: 5 })
+    tick(200)
+    batch.addSubKey({ id: 9, requests: 1, tokens: 1, lastUsedAt: 5 })
+    tick(200)
+    expect(subKeys).toHaveLength(2)
+    expect(keys).toHaveLength(2)
     // An explicit flush (a read, a backup, a stop) does not wait.
     batch.addKey(2, { ...hit, lastUsedAt: 4 })
     batch.flush()
     expect(keys).toHaveLength(3)
+    expect(keys[2]!.map((row) => row.id)).toEqual([1, 2])
     expect(batch.pending).toBe(0)
   })
 
