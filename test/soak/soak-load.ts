@@ -240,8 +240,13 @@ export class SoakLoad {
 
   private book(id: number, started: number, result: ClientResult): void {
     const attempts = this.script.take(id, result.abortedByClient === 'before-headers')
-    this.checkForbidden(id, started, Date.now(), attempts)
-    const verdict = explainOutcome(result, attempts)
+    const ended = Date.now()
+    this.checkForbidden(id, started, ended, attempts)
+    const resting =
+      attempts.length === 0 &&
+      result.errorCode === 'no_available_key' &&
+      this.script.allResting(started, ended)
+    const verdict = explainOutcome(result, attempts, resting)
     const entry = this.causes.get(verdict.cause)
     if (entry) entry.count++
     else this.causes.set(verdict.cause, { count: 1, explained: verdict.explained })

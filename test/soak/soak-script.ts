@@ -79,6 +79,11 @@ export class SoakScript {
   /** Attempts without an `x-soak-id` (the warm-up's). */
   untagged = 0
   private loadStartedAt = Number.POSITIVE_INFINITY
+  /** The steady keys: never revoked or disabled, so always the pool's to use. */
+  private readonly steady = new Set<string>()
+  /** When each key answered 429 (`Retry-After: 1`), and last answered anything but 401. */
+  private readonly rateLimitedAt = new Map<string, number[]>()
+  private readonly answeredAt = new Map<string, number>()
 
   constructor(
     private readonly options: SoakOptions,
@@ -93,6 +98,7 @@ export class SoakScript {
 
   /** The mock's behaviour picker for one key. */
   picker(plan: KeyPlan): (record: RecordedRequest) => KeyBehaviour {
+    if (plan.role === 'steady') this.steady.add(plan.secret)
     return (record) => {
       // Only the header is needed: keep the mock's request list from growing for 10 minutes.
       this.clear()
@@ -104,6 +110,13 @@ export class SoakScript {
       }
       const kind = this.choose(plan)
       this.byKind[kind]++
+      const now = Date.now()
+      if (kind !== 'unauthorized') this.answeredAt.set(plan.secret, now)
+      if (kind === 'rate-limit') {
+        const times = this.rateLimitedAt.get(plan.secret)
+        if (times) times.push(now)
+        else this.rateLimitedAt.set(plan.secret, [now])
+      }
       const left = this.finished.get(id)
       if (left === true) this.attemptsAfterLeaving++
       else if (left === false) this.attemptsAfterAnswer++
@@ -126,6 +139,25 @@ export class SoakScript {
     this.attempts.delete(id)
     this.finished.set(id, leftBeforeHeaders)
     return list
+  }
+
+  /**
+   * Whether every key the pool could use was resting after a 429 at some point of a request that
+   * ran from `from` to `to`: the one case where `no_available_key` before any attempt is right.
+   * With a 2% share of 429s and a 1 s rest each, all keys rest at once now and then, and more
+   * often the faster the proxy. The keys are the steady ones and any other key that answered
+   * (not 401) in the 5 s before; each must have answered a 429 within its rest (1 s, plus 200 ms
+   * for the answer to reach the proxy) before `to`.
+   */
+  allResting(from: number, to: number): boolean {
+    const rest = 1_200
+    const keys = new Set(this.steady)
+    for (const [secret, at] of this.answeredAt) if (at >= from - 5_000) keys.add(secret)
+    for (const secret of keys) {
+      const times = this.rateLimitedAt.get(secret) ?? []
+      if (!times.some((at) => at >= from - rest && at <= to)) return false
+    }
+    return keys.size > 0
   }
 
   private choose(plan: KeyPlan): AttemptKind {

@@ -37,7 +37,12 @@ const FAILURES: ReadonlySet<Attempt['kind']> = new Set([
 const explained = (cause: string): Verdict => ({ cause, explained: true })
 const unexplained = (cause: string): Verdict => ({ cause, explained: false })
 
-export function explainOutcome(result: ClientResult, attempts: readonly Attempt[]): Verdict {
+export function explainOutcome(
+  result: ClientResult,
+  attempts: readonly Attempt[],
+  /** Every usable key was resting after a 429 while the request ran (`SoakScript.allResting`). */
+  allKeysResting = false,
+): Verdict {
   if (result.abortedByClient === 'before-headers') return explained('client abort before headers')
   if (result.abortedByClient === 'mid-stream') return explained('client abort mid-stream')
   if (result.networkError !== null) return unexplained(`network error (${result.networkError})`)
@@ -46,6 +51,9 @@ export function explainOutcome(result: ClientResult, attempts: readonly Attempt[
     return explained('sub-key quota used up (429 sub_key_exhausted)')
   }
   const answer = `${result.status} ${result.errorCode ?? ''}`.trim()
+  if (attempts.length === 0 && result.errorCode === 'no_available_key' && allKeysResting) {
+    return explained(`every usable key resting after a 429 (${answer})`)
+  }
   if (attempts.length > 0 && attempts.every((attempt) => FAILURES.has(attempt.kind))) {
     return explained(`every attempt failed upstream (${answer})`)
   }
