@@ -187,6 +187,17 @@ describe('the request log', () => {
     expect(byTestId('logs-filter-key')).toBeNull()
   })
 
+  it('does not reload for an address it is leaving', async () => {
+    await router.replace({ name: 'logs', query: { keyId: '17' } })
+    mountUi(() => h(LogsPage), [router])
+    await eventually(() => expect(lastLogs()).toMatchObject({ keyId: 17 }))
+    const calls = () => call.mock.calls.filter(([name]) => name === 'logs.list').length
+    const before = calls()
+    await router.push('/')
+    await flush()
+    expect(calls()).toBe(before)
+  })
+
   it('ignores an address filter that is not an id', async () => {
     await router.replace({ name: 'logs', query: { keyId: 'abc', subKeyId: '-2' } })
     mountUi(() => h(LogsPage), [router])
