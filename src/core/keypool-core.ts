@@ -196,10 +196,7 @@ export class KeyPoolCore {
       events: this.events,
       logger,
       settings: () => this.settings.get(),
-      flush: () => {
-        this.usage.flush()
-        this.stats.flushRollups()
-      },
+      flush: () => this.stats.flushAll(),
       quiesce: async () => {
         this.validation.cancel()
         await this.validation.whenIdle()

@@ -133,8 +133,11 @@ export class StatsService {
     this.pendingRollups.clear()
   }
 
-  /** The batch writer's pending rows, then the pending roll-ups: what every read needs. */
-  private flushAll(): void {
+  /**
+   * The batch writer's pending rows, then the pending roll-ups: what every read needs, and what a
+   * backup must see.
+   */
+  flushAll(): void {
     this.deps.flushPending()
     this.flushRollups()
   }
