@@ -1,4 +1,4 @@
-import type { IncomingHttpHeaders, ServerResponse } from 'node:http'
+import type { ServerResponse } from 'node:http'
 import { proxyErrorEvent } from '../../shared/proxy-errors'
 import { headerValue, type NetworkErrorKind } from '../pool'
 import { mediaType } from './content-type'
@@ -8,23 +8,9 @@ import { SseUsageReader } from './sse-usage-reader'
 import type { RequestTrace } from '../usage/request-trace'
 import type { Cancellation } from './cancellation'
 import type { TokenUsage } from './token-usage'
-import type { UpstreamExchange } from './upstream-exchange'
+import type { BodySink, UpstreamExchange, UpstreamHead } from './upstream-exchange'
 import { UsageChunkStripper } from './usage-chunk-stripper'
 import { JsonUsageCollector } from './usage-from-json'
-
-export interface RelayInput {
-  res: ServerResponse
-  statusCode: number
-  headers: IncomingHttpHeaders
-  /** The upstream answer whose body is relayed. */
-  exchange: UpstreamExchange
-  /** The proxy asked for the usage chunk on the client's behalf: remove it from the stream. */
-  stripUsageChunk: boolean
-  /** Cancelled when the client leaves (or at the stop deadline). */
-  cancellation: Cancellation
-  /** Receives the status, first-byte time and bytes sent, and how the upstream ended. */
-  trace: RequestTrace
-}
 
 export type RelayEnd =
   | { ended: 'complete' }
@@ -33,76 +19,121 @@ export type RelayEnd =
 
 export type RelayResult = RelayEnd & { usage: TokenUsage | null }
 
+/** Told once, when the relay has ended one way or another. */
+export interface RelayListener {
+  relayEnded(result: RelayResult): void
+}
+
 /**
  * Sends an upstream answer to the client as it arrives: headers filtered (P1), no buffering or
  * compression, `X-Accel-Buffering: no`, and backpressure (the upstream is paused while the
  * client's socket is full, P7). Usage is read on the side from SSE or JSON bodies. Once this has
  * started nothing is retried: an upstream failure ends an SSE stream with an error event, and
- * any other body with a cut (P4). A client that leaves aborts the exchange through its `Cancellation`.
+ * any other body with a cut (P4). A client that leaves aborts the exchange through its
+ * `Cancellation`.
+ *
+ * One object per answer, the exchange's sink, and no promise or closure: it runs for every
+ * proxied request.
  */
-export function relayResponse(input: RelayInput): Promise<RelayResult> {
-  const { res, trace, exchange, cancellation } = input
-  const type = mediaType(headerValue(input.headers, 'content-type') ?? '')
-  const sse = type === 'text/event-stream'
-  const stripper = sse && input.stripUsageChunk ? new UsageChunkStripper() : null
-  const sseUsage = sse ? new SseUsageReader() : null
-  const jsonUsage = !sse && type === 'application/json' ? new JsonUsageCollector() : null
+export class ResponseRelay implements BodySink {
+  private readonly cancellation: Cancellation
+  private readonly trace: RequestTrace
+  private readonly sse: boolean
+  private readonly stripper: UsageChunkStripper | null
+  private readonly sseUsage: SseUsageReader | null
+  private readonly jsonUsage: JsonUsageCollector | null
+  private waitingForDrain = false
+  private onDrain: (() => void) | null = null
 
-  const headers = forwardResponseHeaders(input.headers, { bodyAltered: stripper !== null })
-  headers['x-accel-buffering'] = 'no'
-  res.writeHead(input.statusCode, headers)
-  if (sse) res.flushHeaders()
-  trace.status = input.statusCode
-  trace.streamed = sse
+  /**
+   * Writes the head at once and takes the body from `exchange`; `trace` receives the status,
+   * first-byte time and bytes sent, and how the upstream ended.
+   */
+  constructor(
+    private readonly res: ServerResponse,
+    head: UpstreamHead,
+    private readonly exchange: UpstreamExchange,
+    options: { stripUsageChunk: boolean; cancellation: Cancellation; trace: RequestTrace },
+    private readonly listener: RelayListener,
+  ) {
+    this.cancellation = options.cancellation
+    this.trace = options.trace
+    const type = mediaType(headerValue(head.headers, 'content-type') ?? '')
+    this.sse = type === 'text/event-stream'
+    this.stripper = this.sse && options.stripUsageChunk ? new UsageChunkStripper() : null
+    this.sseUsage = this.sse ? new SseUsageReader() : null
+    this.jsonUsage = !this.sse && type === 'application/json' ? new JsonUsageCollector() : null
 
-  const usage = (): TokenUsage | null => sseUsage?.usage ?? null
-  return new Promise<RelayResult>((resolve) => {
-    let waitingForDrain = false
-    const onDrain = (): void => {
-      waitingForDrain = false
-      exchange.resume()
-    }
-    const send = (bytes: Uint8Array): boolean => {
-      trace.firstByteAt ??= performance.now()
-      trace.bytesOut += bytes.length
-      if (res.write(bytes)) return true
-      if (!waitingForDrain) {
-        waitingForDrain = true
-        res.once('drain', onDrain)
-      }
-      return false
-    }
-    const clientGone = (): boolean => cancellation.aborted || res.destroyed
-    exchange.pipe({
-      data(chunk) {
-        if (clientGone()) return false
-        sseUsage?.push(chunk)
-        jsonUsage?.push(chunk)
-        const out = stripper ? stripper.push(chunk) : chunk
-        return out.length === 0 || send(out)
-      },
-      end() {
-        if (waitingForDrain) res.off('drain', onDrain)
-        if (clientGone()) return resolve({ ended: 'client-gone', usage: usage() })
-        const rest = stripper?.end()
-        if (rest && rest.length > 0) send(rest)
-        res.end()
-        resolve({
-          ended: 'complete',
-          usage: sseUsage ? sseUsage.end() : (jsonUsage?.finish() ?? null),
-        })
-      },
-      error(error) {
-        if (waitingForDrain) res.off('drain', onDrain)
-        if (clientGone()) return resolve({ ended: 'client-gone', usage: usage() })
-        const kind = networkErrorKind(error)
-        trace.upstreamFailed = true
-        trace.upstreamTimedOut = kind === 'timeout'
-        if (sse) {
-          res.end(proxyErrorEvent(kind === 'timeout' ? 'upstream_timeout' : 'upstream_unreachable'))
-        } else res.destroy()
-        resolve({ ended: 'upstream-failed', error: kind, usage: usage() })
-      },
+    const headers = forwardResponseHeaders(head.headers, { bodyAltered: this.stripper !== null })
+    headers['x-accel-buffering'] = 'no'
+    res.writeHead(head.statusCode, headers)
+    if (this.sse) res.flushHeaders()
+    this.trace.status = head.statusCode
+    this.trace.streamed = this.sse
+    exchange.pipe(this)
+  }
+
+  data(chunk: Buffer): boolean {
+    if (this.clientGone()) return false
+    this.sseUsage?.push(chunk)
+    this.jsonUsage?.push(chunk)
+    const out = this.stripper ? this.stripper.push(chunk) : chunk
+    return out.length === 0 || this.send(out)
+  }
+
+  end(): void {
+    this.stopWaitingForDrain()
+    if (this.clientGone())
+      return this.listener.relayEnded({ ended: 'client-gone', usage: this.usage() })
+    const rest = this.stripper?.end()
+    if (rest && rest.length > 0) this.send(rest)
+    this.res.end()
+    this.listener.relayEnded({
+      ended: 'complete',
+      usage: this.sseUsage ? this.sseUsage.end() : (this.jsonUsage?.finish() ?? null),
     })
-  })
+  }
+
+  error(error: Error): void {
+    this.stopWaitingForDrain()
+    if (this.clientGone())
+      return this.listener.relayEnded({ ended: 'client-gone', usage: this.usage() })
+    const kind = networkErrorKind(error)
+    this.trace.upstreamFailed = true
+    this.trace.upstreamTimedOut = kind === 'timeout'
+    if (this.sse) {
+      this.res.end(
+        proxyErrorEvent(kind === 'timeout' ? 'upstream_timeout' : 'upstream_unreachable'),
+      )
+    } else this.res.destroy()
+    this.listener.relayEnded({ ended: 'upstream-failed', error: kind, usage: this.usage() })
+  }
+
+  private send(bytes: Uint8Array): boolean {
+    this.trace.firstByteAt ??= performance.now()
+    this.trace.bytesOut += bytes.length
+    if (this.res.write(bytes)) return true
+    if (!this.waitingForDrain) {
+      this.waitingForDrain = true
+      this.onDrain ??= () => {
+        this.waitingForDrain = false
+        this.exchange.resume()
+      }
+      this.res.once('drain', this.onDrain)
+    }
+    return false
+  }
+
+  private stopWaitingForDrain(): void {
+    if (this.waitingForDrain && this.onDrain) this.res.off('drain', this.onDrain)
+    this.waitingForDrain = false
+  }
+
+  private clientGone(): boolean {
+    return this.cancellation.aborted || this.res.destroyed
+  }
+
+  private usage(): TokenUsage | null {
+    return this.sseUsage?.usage ?? null
+  }
 }

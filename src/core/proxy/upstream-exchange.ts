@@ -19,16 +19,28 @@ export interface BodySink {
 }
 
 /**
+ * Told how an exchange's head turned out. Called synchronously from undici's callbacks (or, for
+ * a request cancelled before it was sent, from `send` itself): a listener that starts another
+ * request from here should defer it.
+ */
+export interface HeadListener {
+  /** The status line and headers arrived; the body waits for `pipe`. */
+  headReceived(exchange: UpstreamExchange, head: UpstreamHead): void
+  /** The exchange failed before its head: a network error, a timeout or an abort. */
+  headFailed(exchange: UpstreamExchange, error: Error): void
+}
+
+/**
  * Body bytes held while no sink is attached (the head is being classified): small answers
  * arrive with their headers, larger ones pause the upstream here.
  */
 const MAX_HELD_BYTES = 64 * 1024
 
 /**
- * One upstream request on undici's dispatch API: the head is a promise, the body is pushed to a
- * sink chosen after the head has been classified (relay it, read it whole, or drop it), with
- * backpressure through `pause`/`resume`. It replaces `request()` + a body stream + an async
- * iterator on the hot path: no Readable, no iterator and fewer promise turns per request, which
+ * One upstream request on undici's dispatch API: the head goes to a `HeadListener`, the body is
+ * pushed to a sink chosen after the head has been classified (relay it, read it whole, or drop
+ * it), with backpressure through `pause`/`resume`. It replaces `request()` + a body stream + an
+ * async iterator on the hot path: no Readable, no iterator and no promise per request, which
  * measured ~10% of the proxy's CPU per request (docs/performance.md).
  *
  * Every body is consumed or its connection aborted (SECURITY P8): `abort()` is safe at any time,
@@ -36,13 +48,10 @@ const MAX_HELD_BYTES = 64 * 1024
  * aborts the exchange through its request's `Cancellation` at once (P3).
  */
 export class UpstreamExchange implements Dispatcher.DispatchHandler, Abortable {
-  readonly head: Promise<UpstreamHead>
-  private resolveHead!: (head: UpstreamHead) => void
-  private rejectHead!: (error: Error) => void
   private controller: Dispatcher.DispatchController | null = null
   /** An abort that came before undici started the request: applied when it does. */
   private earlyAbort: Error | null = null
-  private headReceived = false
+  private hasHead = false
   private settled = false
   private sink: BodySink | null = null
   private held: Buffer[] = []
@@ -50,20 +59,19 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler, Abortable {
   /** How the body ended, while no sink was attached to be told. */
   private outcome: 'open' | 'ended' | Error = 'open'
 
-  private constructor(private readonly cancellation: Cancellation) {
-    this.head = new Promise<UpstreamHead>((resolve, reject) => {
-      this.resolveHead = resolve
-      this.rejectHead = reject
-    })
-  }
+  private constructor(
+    private readonly cancellation: Cancellation,
+    private readonly listener: HeadListener,
+  ) {}
 
-  /** Sends a request; its head (or its failure) arrives through `head`. */
+  /** Sends a request; its head (or its failure) goes to `listener`. */
   static send(
     dispatcher: Dispatcher,
     options: Dispatcher.DispatchOptions,
     cancellation: Cancellation,
+    listener: HeadListener,
   ): UpstreamExchange {
-    const exchange = new UpstreamExchange(cancellation)
+    const exchange = new UpstreamExchange(cancellation, listener)
     if (cancellation.reason) {
       exchange.fail(cancellation.reason)
       return exchange
@@ -77,7 +85,7 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler, Abortable {
     return exchange
   }
 
-  /** Sends the body, held and to come, to `sink`. Call once, after `head` resolved. */
+  /** Sends the body, held and to come, to `sink`. Call once, after the head arrived. */
   pipe(sink: BodySink): void {
     this.sink = sink
     const held = this.held
@@ -117,9 +125,9 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler, Abortable {
     statusCode: number,
     headers: IncomingHttpHeaders,
   ): void {
-    if (statusCode < 200 || this.headReceived) return
-    this.headReceived = true
-    this.resolveHead({ statusCode, headers })
+    if (statusCode < 200 || this.hasHead) return
+    this.hasHead = true
+    this.listener.headReceived(this, { statusCode, headers })
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
@@ -146,8 +154,8 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler, Abortable {
   private fail(error: Error): void {
     if (this.settled) return
     this.settle()
-    if (!this.headReceived) {
-      this.rejectHead(error)
+    if (!this.hasHead) {
+      this.listener.headFailed(this, error)
       return
     }
     this.held = []

@@ -1,7 +1,7 @@
 import type { TokenUsage } from '../proxy/token-usage'
 
 /**
- * What the forwarder and the relay learn about one request while serving it, read once when
+ * What the proxied request and the relay learn about one request while serving it, read once when
  * it ends to make its log row. A plain mutable record: filling it costs a few assignments on
  * the hot path, and it survives a thrown error (the key of the last attempt is still known).
  */
@@ -20,19 +20,4 @@ export interface RequestTrace {
   /** The upstream broke off an answer already under way. */
   upstreamFailed: boolean
   upstreamTimedOut: boolean
-}
-
-export function newRequestTrace(): RequestTrace {
-  return {
-    keyId: null,
-    providerId: null,
-    attempts: 0,
-    status: null,
-    firstByteAt: null,
-    bytesOut: 0,
-    streamed: false,
-    usage: null,
-    upstreamFailed: false,
-    upstreamTimedOut: false,
-  }
 }

@@ -1,11 +1,12 @@
 import { PassThrough, Readable } from 'node:stream'
 import { describe, expect, it } from 'vitest'
 import { ProxyError } from '../../../../src/shared/proxy-errors'
-import {
-  bodyLimitFor,
-  checkDeclaredLength,
-  readBodyWithLimit,
-} from '../../../../src/core/proxy/body-limit'
+import { bodyLimitFor, checkDeclaredLength, readBody } from '../../../../src/core/proxy/body-limit'
+
+/** `readBody` as a promise, for the tests. */
+function readBodyWithLimit(source: Readable, limit: number): Promise<Buffer> {
+  return new Promise((bodyRead, bodyFailed) => readBody(source, limit, { bodyRead, bodyFailed }))
+}
 
 const limits = { maxJsonBodyBytes: 32 * 1024 * 1024, maxMultipartBodyBytes: 100 * 1024 * 1024 }
 
@@ -48,7 +49,7 @@ describe('checkDeclaredLength', () => {
   })
 })
 
-describe('readBodyWithLimit', () => {
+describe('readBody', () => {
   it('collects a body within the limit', async () => {
     const source = Readable.from([Buffer.from('{"model":'), Buffer.from('"gpt-4o"}')])
     expect((await readBodyWithLimit(source, 100)).toString()).toBe('{"model":"gpt-4o"}')
@@ -93,7 +94,7 @@ describe('readBodyWithLimit', () => {
   })
 })
 
-describe('readBodyWithLimit on a real connection', () => {
+describe('readBody on a real connection', () => {
   it('lets the server answer 413 to a chunked upload that passes the limit', async () => {
     const http = await import('node:http')
     const server = http.createServer((req, res) => {

@@ -1,7 +1,12 @@
-import { Agent } from 'undici'
+import { Agent, type Dispatcher } from 'undici'
 import { afterEach, describe, expect, it } from 'vitest'
 import { Cancellation } from '../../../../src/core/proxy/cancellation'
-import { UpstreamExchange, type BodySink } from '../../../../src/core/proxy/upstream-exchange'
+import {
+  UpstreamExchange,
+  type BodySink,
+  type HeadListener,
+  type UpstreamHead,
+} from '../../../../src/core/proxy/upstream-exchange'
 import { startMockUpstream, type MockUpstream } from '../../../support/mock-upstream'
 
 /** The exchange over real loopback HTTP against the mock, one connection so requests queue. */
@@ -30,6 +35,22 @@ function chat(key: string, stream = false) {
   }
 }
 
+/** `UpstreamExchange.send` with the head its listener is told as a promise. */
+function send(
+  dispatcher: Dispatcher,
+  options: Dispatcher.DispatchOptions,
+  cancellation: Cancellation,
+): UpstreamExchange & { head: Promise<UpstreamHead> } {
+  let listener!: HeadListener
+  const head = new Promise<UpstreamHead>((resolve, reject) => {
+    listener = {
+      headReceived: (_exchange, head) => resolve(head),
+      headFailed: (_e, error) => reject(error),
+    }
+  })
+  return Object.assign(UpstreamExchange.send(dispatcher, options, cancellation, listener), { head })
+}
+
 /** Collects a body; `full` makes the sink refuse more until resumed. */
 function collector(): BodySink & { text(): string; done: Promise<'end' | Error> } {
   const chunks: Buffer[] = []
@@ -47,7 +68,7 @@ function collector(): BodySink & { text(): string; done: Promise<'end' | Error> 
 describe('UpstreamExchange', () => {
   it('delivers the head, then the body held meanwhile and the rest', async () => {
     const { agent } = await setUp()
-    const exchange = UpstreamExchange.send(agent, chat('sk-a', true), new Cancellation())
+    const exchange = send(agent, chat('sk-a', true), new Cancellation())
     const head = await exchange.head
     expect(head.statusCode).toBe(200)
     expect(head.headers['content-type']).toContain('text/event-stream')
@@ -59,7 +80,7 @@ describe('UpstreamExchange', () => {
 
   it('pauses while the sink is full and resumes on request', async () => {
     const { agent } = await setUp()
-    const exchange = UpstreamExchange.send(agent, chat('sk-a', true), new Cancellation())
+    const exchange = send(agent, chat('sk-a', true), new Cancellation())
     await exchange.head
     let accepted = 0
     let ended = false
@@ -85,9 +106,9 @@ describe('UpstreamExchange', () => {
   it('rejects the head at once when aborted while queued, and never sends that request', async () => {
     const { mock, agent } = await setUp()
     mock.script('sk-slow', { kind: 'delay', ms: 300 })
-    const slow = UpstreamExchange.send(agent, chat('sk-slow'), new Cancellation())
+    const slow = send(agent, chat('sk-slow'), new Cancellation())
     const cancellation = new Cancellation()
-    const queued = UpstreamExchange.send(agent, chat('sk-queued'), cancellation)
+    const queued = send(agent, chat('sk-queued'), cancellation)
     const started = performance.now()
     cancellation.abort()
     await expect(queued.head).rejects.toBeInstanceOf(Error)
@@ -105,7 +126,7 @@ describe('UpstreamExchange', () => {
     const { mock, agent } = await setUp()
     mock.script('sk-stall', { kind: 'stall-mid-stream', afterChunks: 2 })
     const cancellation = new Cancellation()
-    const exchange = UpstreamExchange.send(agent, chat('sk-stall', true), cancellation)
+    const exchange = send(agent, chat('sk-stall', true), cancellation)
     await exchange.head
     const sink = collector()
     exchange.pipe(sink)
@@ -119,7 +140,7 @@ describe('UpstreamExchange', () => {
     const { mock, agent } = await setUp()
     const origin = new URL(mock.url).origin
     await mock.close()
-    const exchange = UpstreamExchange.send(agent, { ...chat('sk-a'), origin }, new Cancellation())
+    const exchange = send(agent, { ...chat('sk-a'), origin }, new Cancellation())
     await expect(exchange.head).rejects.toMatchObject({ code: 'ECONNREFUSED' })
   })
 })
