@@ -41,7 +41,12 @@ export class ProxyHandler {
   readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
     let entry: SubKeyEntry
     try {
-      entry = admitSubKey(req.headers, this.deps.subKeys.directory, this.deps.clock.now())
+      entry = admitSubKey(
+        req.headers,
+        this.deps.subKeys.directory,
+        this.deps.clock.now(),
+        req.socket,
+      )
       if (this.inFlight.size >= this.deps.settings().proxy.maxConcurrentRequests) {
         throw new ProxyError('too_many_requests', undefined, null, 1)
       }

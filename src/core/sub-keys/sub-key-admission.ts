@@ -9,6 +9,7 @@ import { admissionError } from './sub-key-status'
 /**
  * The sub-key a request presents, if it is known and may be used now (SPEC §3): memory only.
  * Unknown and absent keys get the same answer, so the proxy does not tell which secrets exist.
+ * `connection` is the request's socket (see `SubKeyDirectory.authenticate`).
  *
  * @throws ProxyError `invalid_sub_key`, `sub_key_disabled`, `sub_key_expired`,
  *   `sub_key_exhausted` or `token_budget_exhausted`
@@ -17,9 +18,10 @@ export function admitSubKey(
   headers: IncomingHttpHeaders,
   directory: SubKeyDirectory,
   now: number,
+  connection?: object,
 ): SubKeyEntry {
   const secret = extractClientKey(headers)
-  const entry = secret === null ? undefined : directory.authenticate(secret)
+  const entry = secret === null ? undefined : directory.authenticate(secret, connection)
   if (!entry) throw new ProxyError('invalid_sub_key')
   const refusal = admissionError(entry.record, now)
   if (refusal !== null) throw new ProxyError(refusal)
