@@ -14,8 +14,11 @@ export interface Headroom {
 export function headerValue(headers: HeaderBag | undefined, name: string): string | undefined {
   if (!headers) return undefined
   if (headers instanceof Headers) return headers.get(name) ?? undefined
-  const lower = name.toLowerCase()
-  let value = headers[lower]
+  // The name as given first: callers name headers in lower case, and Node and undici hand them
+  // over so; lower-casing it every time cost more than the lookup (several per request).
+  let value = Object.hasOwn(headers, name) ? headers[name] : undefined
+  const lower = value === undefined ? name.toLowerCase() : name
+  if (value === undefined && lower !== name && Object.hasOwn(headers, lower)) value = headers[lower]
   if (value === undefined) {
     // Node and undici hand over lower-case names; only a hand-made record needs this scan, and
     // it lower-cases only names of the right length (it runs for every absent header).
