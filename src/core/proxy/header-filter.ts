@@ -100,13 +100,19 @@ function filterHeaders(
       if (keeps(name, dropped, dropCors)) append(out, name, input[i + 1]!)
     }
   } else {
-    // One pass and no closure: this runs twice per proxied request.
+    // One pass and no closure: this runs twice per proxied request. Node and undici hand over
+    // unique lower-case names, which can be assigned outright; only once a name needed
+    // lower-casing (a hand-made record) could two of them meet, and `append` merges them.
+    let mixedCase = false
     for (const name in input) {
       const value = input[name]
       if (value === undefined) continue
       const lower = name.toLowerCase()
+      if (lower !== name) mixedCase = true
       if (!keeps(lower, dropped, dropCors)) continue
       if (typeof value === 'object') for (const item of value) append(out, lower, item)
+      else if (!mixedCase && lower !== '__proto__')
+        out[lower] = typeof value === 'string' ? value : String(value)
       else append(out, lower, typeof value === 'string' ? value : String(value))
     }
   }

@@ -91,6 +91,21 @@ describe('forwardRequestHeaders', () => {
     expect(out['authorization']).toBe('Bearer k')
   })
 
+  it('merges names of a hand-made record that differ only in case, whichever comes first', () => {
+    expect(forwardRequestHeaders({ 'x-tag': 'a', 'X-Tag': 'b', accept: '*/*' }, 'k')).toMatchObject(
+      {
+        'x-tag': ['a', 'b'],
+        accept: '*/*',
+      },
+    )
+    expect(forwardRequestHeaders({ 'X-Tag': 'a', 'x-tag': 'b', accept: '*/*' }, 'k')).toMatchObject(
+      {
+        'x-tag': ['a', 'b'],
+        accept: '*/*',
+      },
+    )
+  })
+
   it('treats a header named __proto__ as data, never as the prototype', () => {
     const out = forwardRequestHeaders(['__proto__', 'x', '__proto__', 'y', 'constructor', 'z'], 'k')
     expect(Object.keys(out)).toContain('__proto__')
