@@ -81,6 +81,29 @@ describe('JsonUsageCollector', () => {
     expect(collector.finish()).toMatchObject({ promptTokens: 9, totalTokens: 9 })
   })
 
+  it('reads a top-level usage followed by other members, and a nested last one by scanning', () => {
+    const read = (body: string) => {
+      const collector = new JsonUsageCollector()
+      for (const chunk of split(body, 7)) collector.push(chunk)
+      return collector.finish()
+    }
+    const trailing = JSON.stringify({
+      choices: [{ message: { content: 'a } "usage": {' } }],
+      usage: chatUsage,
+      service_tier: 'default',
+      system_fingerprint: 'fp_{}',
+    })
+    expect(read(trailing)).toEqual(chatTokens)
+    // The last "usage" key is read, as ever, even when it is not the top-level one.
+    const nested = JSON.stringify({
+      usage: chatUsage,
+      meta: { usage: { prompt_tokens: 90, completion_tokens: 9, total_tokens: 99 } },
+    })
+    expect(read(nested)).toMatchObject({ promptTokens: 90, totalTokens: 99 })
+    const inArray = JSON.stringify({ data: [{ usage: { total_tokens: 7 } }], object: 'list' })
+    expect(read(inArray)).toMatchObject({ totalTokens: 7 })
+  })
+
   it('returns null for a body that is not JSON or has no usage', () => {
     const bad = new JsonUsageCollector()
     bad.push(Buffer.from('<html>'))
