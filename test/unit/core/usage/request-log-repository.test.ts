@@ -40,6 +40,76 @@ describe('RequestLogRepository', () => {
     expect(oldestFirst[3]!.latency_ms).toBe(3)
   })
 
+  it('stores common and other rows alike, in groups of either kind and mixed', () => {
+    const log = repository()
+    // Group 1: successful first-attempt POSTs only; group 2: one GET among them; group 3: one
+    // retried and one failed request; then a rest of common rows.
+    const requests = Array.from({ length: 80 }, (_, i) =>
+      completedRequest(5_000 + i, {
+        keyId: i % 7,
+        model: i % 2 ? 'gpt-4o' : null,
+        method: i === 30 ? 'GET' : 'POST',
+        attempts: i === 55 ? 2 : 1,
+        ...(i === 60
+          ? { status: 502, outcome: 'upstream_error' as const, errorCode: 'upstream_unreachable' }
+          : {}),
+        ttfbMs: i % 3 ? i : null,
+        cachedTokens: i,
+        reasoningTokens: i + 1,
+        streamed: i % 4 === 0,
+        promptTokens: i + 2,
+        totalTokens: i + 6,
+        bytesOut: 100 + i,
+        providerId: i % 2 ? 1 : 2,
+      }),
+    )
+    db!.transaction(() => log.insert(requests))()
+    const { rows, total } = log.page({}, 100, 0)
+    expect(total).toBe(80)
+    const stored = [...rows].reverse().map((row) => ({
+      at: row.at,
+      keyId: row.key_id,
+      model: row.model,
+      method: row.method,
+      endpoint: row.endpoint,
+      status: row.status,
+      outcome: row.outcome,
+      errorCode: row.error_code,
+      ttfbMs: row.ttfb_ms,
+      cachedTokens: row.cached_tokens,
+      reasoningTokens: row.reasoning_tokens,
+      streamed: row.streamed === 1,
+      attempts: row.attempts,
+      subKeyId: row.sub_key_id,
+      providerId: row.provider_id,
+      tokens: [row.prompt_tokens, row.completion_tokens, row.total_tokens],
+      latencyMs: row.latency_ms,
+      bytesOut: row.bytes_out,
+    }))
+    expect(stored).toEqual(
+      requests.map((r) => ({
+        at: r.at,
+        keyId: r.keyId,
+        model: r.model,
+        method: r.method,
+        endpoint: r.endpoint,
+        status: r.status,
+        outcome: r.outcome,
+        errorCode: r.errorCode,
+        ttfbMs: r.ttfbMs,
+        cachedTokens: r.cachedTokens,
+        reasoningTokens: r.reasoningTokens,
+        streamed: r.streamed,
+        attempts: r.attempts,
+        subKeyId: r.subKeyId,
+        providerId: r.providerId,
+        tokens: [r.promptTokens, r.completionTokens, r.totalTokens],
+        latencyMs: r.latencyMs,
+        bytesOut: r.bytesOut,
+      })),
+    )
+  })
+
   it('filters by a failure outcome through the partial index, and by success without it', () => {
     const log = repository()
     const outcomes = ['success', 'upstream_error', 'success', 'rate_limited', 'upstream_error']
