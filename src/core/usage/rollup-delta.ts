@@ -152,30 +152,60 @@ export function foldRollupDeltas(
   requests: readonly CompletedRequest[],
   deltas: Map<string, RollupDelta>,
 ): void {
-  const keyCells = new Map<string, Cell>()
-  const restCells = new Map<string, Cell>()
+  // Cells by (minute, outcome), then by key id, or by sub-key and model. A batch's requests
+  // mostly share their minute and outcome, so the group is looked up again only when those
+  // change, and the cells by the ids themselves: no key string is built and hashed per request.
+  const groups = new Map<string, CellGroup>()
+  let group: CellGroup | null = null
+  let groupMinute = Number.NaN
+  let groupOutcome = ''
   for (const request of requests) {
     const minute = bucketOf(request.at, 'm')
-    const rest = `${minute}|${request.outcome}|${request.subKeyId}|${request.model}`
-    let restCell = restCells.get(rest)
+    if (group === null || minute !== groupMinute || request.outcome !== groupOutcome) {
+      groupMinute = minute
+      groupOutcome = request.outcome
+      const name = `${minute}|${request.outcome}`
+      group = groups.get(name) ?? null
+      if (group === null) {
+        group = { keys: new Map(), rest: new Map() }
+        groups.set(name, group)
+      }
+    }
+    let bySubKey = group.rest.get(request.subKeyId)
+    if (!bySubKey) {
+      bySubKey = new Map()
+      group.rest.set(request.subKeyId, bySubKey)
+    }
+    let restCell = bySubKey.get(request.model)
     if (!restCell) {
       // `all` rows come from these cells: they carry the latency histogram.
       restCell = { sums: emptyDelta('m', 'all', minute, '', request.outcome), request }
-      restCells.set(rest, restCell)
+      bySubKey.set(request.model, restCell)
     }
     addRequest(restCell.sums, request)
     restCell.sums.histogram[latencyBucket(request.latencyMs)]!++
     if (request.keyId === null) continue
-    const key = `${minute}|${request.outcome}|${request.keyId}`
-    let keyCell = keyCells.get(key)
+    let keyCell = group.keys.get(request.keyId)
     if (!keyCell) {
       keyCell = { sums: emptyDelta('m', 'key', minute, '', request.outcome), request }
-      keyCells.set(key, keyCell)
+      group.keys.set(request.keyId, keyCell)
     }
     addRequest(keyCell.sums, request)
   }
-  for (const cell of keyCells.values()) fanOut(cell, keyDimensionsByGrain, deltas)
-  for (const cell of restCells.values()) fanOut(cell, restDimensionsByGrain, deltas)
+  for (const { keys } of groups.values()) {
+    for (const cell of keys.values()) fanOut(cell, keyDimensionsByGrain, deltas)
+  }
+  for (const { rest } of groups.values()) {
+    for (const bySubKey of rest.values()) {
+      for (const cell of bySubKey.values()) fanOut(cell, restDimensionsByGrain, deltas)
+    }
+  }
+}
+
+/** The cells of one (minute, outcome): by key id, and by sub-key id then model. */
+interface CellGroup {
+  keys: Map<number, Cell>
+  rest: Map<number | null, Map<string | null, Cell>>
 }
 
 /** Adds one request's counts to a cell's sums (the histogram is the caller's). */
