@@ -15,6 +15,8 @@ export interface Abortable {
  * one attempt in flight, so one listener slot is all it needs.
  */
 export class Cancellation {
+  /** Where `InFlightRequests` holds this request; -1 while it holds it nowhere. */
+  inFlightSlot = -1
   private abortReason: Error | null = null
   private target: Abortable | null = null
 

@@ -15,6 +15,27 @@ describe('InFlightRequests', () => {
     expect(inFlight.size).toBe(1)
   })
 
+  it('ends requests in any order, each once, and aborts every one left', () => {
+    const inFlight = new InFlightRequests()
+    const all = Array.from({ length: 6 }, () => new Cancellation())
+    for (const cancellation of all) inFlight.begin(cancellation)
+    inFlight.begin(all[0]!)
+    expect(inFlight.size).toBe(6)
+    inFlight.end(all[1]!)
+    inFlight.end(all[5]!)
+    inFlight.end(all[1]!)
+    expect(inFlight.size).toBe(4)
+    // An abort that ends its request at once, as a request cut while waiting does.
+    for (const cancellation of all) {
+      cancellation.watch({ abort: () => inFlight.end(cancellation) })
+    }
+    inFlight.abortAll()
+    expect(all.map((c) => c.aborted)).toEqual([true, false, true, true, true, false])
+    expect(inFlight.size).toBe(0)
+    inFlight.begin(all[1]!)
+    expect(inFlight.size).toBe(1)
+  })
+
   it('settles when the last request ends, not before', async () => {
     const inFlight = new InFlightRequests()
     const a = new Cancellation()
