@@ -48,8 +48,12 @@ const REFUSED_LINGER_MS = 1_000
 export class LocalServer {
   private readonly server: http.Server
   private readonly mounts: Mount[] = []
-  /** Open connections and the responses each is serving right now. */
-  private readonly sockets = new Map<Socket, Set<ServerResponse>>()
+  /**
+   * Open connections and the responses each is serving right now: an array, not a set, since it
+   * holds one response (a few when pipelined), and a set would give every response an identity
+   * hash first (~0.1 µs of each request).
+   */
+  private readonly sockets = new Map<Socket, ServerResponse[]>()
   /** Connections answered on the raw socket, now only waiting to close. */
   private readonly refused = new WeakSet<Duplex>()
   private draining = false
@@ -82,7 +86,7 @@ export class LocalServer {
     // versions dropped the extra headers silently, so `dispatch` checks the count as well.
     this.server.maxHeadersCount = MAX_REQUEST_HEADERS + 1
     this.server.on('connection', (socket) => {
-      this.sockets.set(socket, new Set())
+      this.sockets.set(socket, [])
       socket.once('close', () => this.sockets.delete(socket))
     })
     // What Node's parser refuses (malformed, smuggling-shaped, too large, too slow) would get
@@ -143,7 +147,7 @@ export class LocalServer {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()))
     // Connections without a request in flight (idle keep-alive, or opened and never used) would
     // otherwise hold the stop until the deadline.
-    for (const [socket, active] of this.sockets) if (active.size === 0) socket.destroy()
+    for (const [socket, active] of this.sockets) if (active.length === 0) socket.destroy()
     const timer = setTimeout(() => {
       for (const socket of this.sockets.keys()) socket.destroy()
     }, deadlineMs)
@@ -210,13 +214,16 @@ export class LocalServer {
 
   /** Counts the request on its socket; during a stop, finished sockets close instead of idling. */
   private track(socket: Socket, res: ServerResponse): void {
-    const active = this.sockets.get(socket)
-    active?.add(res)
     if (this.draining) res.setHeader('connection', 'close')
+    const active = this.sockets.get(socket)
+    if (!active) return
+    active.push(res)
     // `on`, not `once`: a response closes once, and `once` wraps every listener in a closure.
     res.on('close', () => {
-      if (!active?.delete(res)) return
-      if (this.draining && active.size === 0) socket.destroy()
+      const at = active.indexOf(res)
+      if (at === -1) return
+      active.splice(at, 1)
+      if (this.draining && active.length === 0) socket.destroy()
     })
   }
 
@@ -229,7 +236,7 @@ export class LocalServer {
     // Later parse errors of a refused connection: its bytes are being dropped until it closes.
     if (this.refused.has(socket)) return
     if (socket.listenerCount('error') === 0) socket.on('error', () => {})
-    const responding = [...(this.sockets.get(socket as Socket) ?? [])].some((r) => r.headersSent)
+    const responding = (this.sockets.get(socket as Socket) ?? []).some((r) => r.headersSent)
     if (!socket.writable || responding) {
       socket.destroy()
       return
