@@ -11,8 +11,6 @@ import { ProxiedRequest, type ProxyContext } from './proxied-request'
 import { sendProxyError } from './send-proxy-error'
 import { UpstreamDispatcher, type UpstreamDispatcherOptions } from './upstream-dispatcher'
 
-export type { ProxyHandlerDependencies } from './proxy-dependencies'
-
 /**
  * `ANY /v1/*` (SPEC §4): admits the sub-key and the request within the concurrency cap, then
  * hands it to a `ProxiedRequest`. Owns what all requests share: the upstream connection pool,
