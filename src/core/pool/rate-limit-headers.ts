@@ -17,11 +17,10 @@ export function headerValue(headers: HeaderBag | undefined, name: string): strin
   // The name as given first: callers name headers in lower case, and Node and undici hand them
   // over so; lower-casing it every time cost more than the lookup (several per request).
   let value = Object.hasOwn(headers, name) ? headers[name] : undefined
-  const lower = value === undefined ? name.toLowerCase() : name
-  if (value === undefined && lower !== name && Object.hasOwn(headers, lower)) value = headers[lower]
   if (value === undefined) {
     // Node and undici hand over lower-case names; only a hand-made record needs this scan, and
     // it lower-cases only names of the right length (it runs for every absent header).
+    const lower = name.toLowerCase()
     for (const key in headers) {
       if (key.length === lower.length && key.toLowerCase() === lower) {
         value = headers[key]

@@ -110,10 +110,13 @@ function filterHeaders(
       const lower = name.toLowerCase()
       if (lower !== name) mixedCase = true
       if (!keeps(lower, dropped, dropCors)) continue
-      if (typeof value === 'object') for (const item of value) append(out, lower, item)
-      else if (!mixedCase && lower !== '__proto__')
-        out[lower] = typeof value === 'string' ? value : String(value)
-      else append(out, lower, typeof value === 'string' ? value : String(value))
+      if (typeof value === 'object') {
+        for (const item of value) append(out, lower, item)
+        continue
+      }
+      const text = typeof value === 'string' ? value : String(value)
+      if (mixedCase || lower === '__proto__') append(out, lower, text)
+      else out[lower] = text
     }
   }
   // Headers that `Connection` names are hop-by-hop too; it normally names none.
