@@ -23,6 +23,9 @@ const DAY = 86_400_000
 export const WINDOW_LENGTHS = { lastMinute: MINUTE, lastHour: HOUR, last24h: DAY } as const
 export type WindowName = keyof typeof WINDOW_LENGTHS
 
+/** Shortest first: each window contains the one before it. */
+const WINDOW_NAMES: readonly WindowName[] = ['lastMinute', 'lastHour', 'last24h']
+
 /**
  * Reads the requests of one partial second from the store: those with `from < at < to`. The
  * ring holds whole seconds only; the one second a window's far edge cuts through is answered
@@ -62,35 +65,51 @@ export class LiveWindows {
     this.tokens[slot]! += sums.tokens
   }
 
-  /** Every window at `now`, in one pass from the current second back. */
+  /**
+   * Every window at `now`. The windows nest (a minute in an hour in a day), so one running sum
+   * walks back from the current second, and each window takes it at its far edge. The walk over
+   * up to 86,400 slots runs at least once a second while the summary is live: it is a plain loop
+   * over the typed arrays with the sums in locals (a tenth of the time of one that looked the
+   * windows up per second).
+   */
   windows(now: number, edge: EdgeReader): Record<WindowName, WindowSums> {
-    const nowSecond = Math.floor(now / 1000)
     const result = { lastMinute: emptySums(), lastHour: emptySums(), last24h: emptySums() }
-    const names = Object.keys(WINDOW_LENGTHS) as WindowName[]
     const running = emptySums()
-    let next = 0
-    for (let second = nowSecond; next < names.length; second--) {
-      // Windows whose far-edge second is this one take what the ring has so far.
-      while (next < names.length) {
-        const name = names[next]!
-        const from = now - WINDOW_LENGTHS[name]
-        if (Math.floor(from / 1000) !== second) break
-        addSums(result[name], running)
-        if (this.has(second) && from % 1000 !== 999) {
-          addSums(result[name], edge(from, (second + 1) * 1000))
-        }
-        next++
-      }
-      if (next >= names.length) break
-      const slot = second % SLOTS
-      if (this.second[slot] === second) {
-        running.requests += this.requests[slot]!
-        running.successes += this.successes[slot]!
-        running.errors += this.errors[slot]!
-        running.tokens += this.tokens[slot]!
+    // Seconds after `newest` are already in `running`.
+    let newest = Math.floor(now / 1000)
+    for (const name of WINDOW_NAMES) {
+      const from = now - WINDOW_LENGTHS[name]
+      const farSecond = Math.floor(from / 1000)
+      this.sumSeconds(running, farSecond + 1, newest)
+      newest = farSecond
+      addSums(result[name], running)
+      // The far edge cuts through second `farSecond`: its part after `from` comes from the store.
+      if (this.has(farSecond) && from % 1000 !== 999) {
+        addSums(result[name], edge(from, (farSecond + 1) * 1000))
       }
     }
     return result
+  }
+
+  /** Adds the whole seconds `first..last` (inclusive) to `into`. */
+  private sumSeconds(into: WindowSums, first: number, last: number): void {
+    const { second, requests, successes, errors, tokens } = this
+    let r = 0
+    let s = 0
+    let e = 0
+    let t = 0
+    for (let at = last; at >= first; at--) {
+      const slot = at % SLOTS
+      if (second[slot] !== at) continue
+      r += requests[slot]!
+      s += successes[slot]!
+      e += errors[slot]!
+      t += tokens[slot]!
+    }
+    into.requests += r
+    into.successes += s
+    into.errors += e
+    into.tokens += t
   }
 
   private has(second: number): boolean {
