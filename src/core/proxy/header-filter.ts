@@ -5,8 +5,12 @@
 export type HeaderInput =
   Readonly<Record<string, string | readonly string[] | number | undefined>> | readonly string[]
 
-/** What undici's `request({ headers })` and `res.writeHead()` both accept; names in lower case. */
-export type OutgoingHeaders = Record<string, string | string[]>
+/**
+ * `[name, value, name, value…]` with names in lower case: what `res.writeHead()` and undici's
+ * `dispatch({ headers })` both take. Repeated names stay repeated, in order; a list needs no
+ * merging and has no prototype to guard.
+ */
+export type HeaderList = string[]
 
 /** RFC 9110 §7.6.1 connection-specific fields, plus the de-facto ones proxies also strip. */
 const hopByHop = [
@@ -57,14 +61,52 @@ const droppedResponseHeaders: ReadonlySet<string> = new Set([
 
 const colon = 58
 
+/** Distinct header names a rule remembers before it starts over: clients choose names. */
+const MAX_REMEMBERED_NAMES = 1_000
+
+/**
+ * Which header names pass, and under which (lower-case) name. The decision is remembered per
+ * name as received: lower-casing a name and checking it cost ~50 ns, about 0.6 µs for the ~20
+ * headers of a proxied request, whose names repeat from one request to the next.
+ */
+class HeaderNameRule {
+  private readonly decided = new Map<string, string | null>()
+
+  constructor(
+    private readonly dropped: ReadonlySet<string>,
+    private readonly dropCors: boolean,
+  ) {}
+
+  /** The name to forward `name` under, or null when it must not pass. */
+  forwardedName(name: string): string | null {
+    const known = this.decided.get(name)
+    if (known !== undefined) return known
+    const lower = name.toLowerCase()
+    const passes =
+      !this.dropped.has(lower) &&
+      lower.charCodeAt(0) !== colon &&
+      !(this.dropCors && lower.startsWith('access-control-'))
+    if (this.decided.size >= MAX_REMEMBERED_NAMES) this.decided.clear()
+    this.decided.set(name, passes ? lower : null)
+    return passes ? lower : null
+  }
+}
+
+const requestRule = new HeaderNameRule(droppedRequestHeaders, false)
+const responseRule = new HeaderNameRule(droppedResponseHeaders, true)
+/** For a body the proxy changed: the upstream's `content-length` no longer describes it. */
+const alteredResponseRule = new HeaderNameRule(
+  new Set([...droppedResponseHeaders, 'content-length']),
+  true,
+)
+
 /**
  * The headers to send upstream: the client's, minus hop-by-hop, those named in `Connection` and
  * the never-forwarded ones, plus the upstream key and `accept-encoding: identity`.
  */
-export function forwardRequestHeaders(input: HeaderInput, upstreamKey: string): OutgoingHeaders {
-  const out = filterHeaders(input, droppedRequestHeaders, false)
-  out['authorization'] = `Bearer ${upstreamKey}`
-  out['accept-encoding'] = 'identity'
+export function forwardRequestHeaders(input: HeaderInput, upstreamKey: string): HeaderList {
+  const out = filterHeaders(input, requestRule)
+  out.push('authorization', `Bearer ${upstreamKey}`, 'accept-encoding', 'identity')
   return out
 }
 
@@ -80,57 +122,38 @@ export interface ResponseHeaderOptions {
 export function forwardResponseHeaders(
   input: HeaderInput,
   options: ResponseHeaderOptions = {},
-): OutgoingHeaders {
-  const out = filterHeaders(input, droppedResponseHeaders, true)
-  if (options.bodyAltered) delete out['content-length']
-  return out
+): HeaderList {
+  return filterHeaders(input, options.bodyAltered ? alteredResponseRule : responseRule)
 }
 
-function filterHeaders(
-  input: HeaderInput,
-  dropped: ReadonlySet<string>,
-  dropCors: boolean,
-): OutgoingHeaders {
-  // A plain object keeps fast properties (a prototype-less one starts in dictionary mode, which
-  // measured 0.3 µs more per call); `append` keeps a header named `__proto__` a header.
-  const out: OutgoingHeaders = {}
+function filterHeaders(input: HeaderInput, rule: HeaderNameRule): HeaderList {
+  const out: HeaderList = []
   if (isRaw(input)) {
     for (let i = 0; i + 1 < input.length; i += 2) {
-      const name = input[i]!.toLowerCase()
-      if (keeps(name, dropped, dropCors)) append(out, name, input[i + 1]!)
+      const name = rule.forwardedName(input[i]!)
+      if (name !== null) out.push(name, input[i + 1]!)
     }
   } else {
-    // One pass and no closure: this runs twice per proxied request. Node and undici hand over
-    // unique lower-case names, which can be assigned outright; only once a name needed
-    // lower-casing (a hand-made record) could two of them meet, and `append` merges them.
-    let mixedCase = false
-    for (const name in input) {
-      const value = input[name]
+    for (const key in input) {
+      const value = input[key]
       if (value === undefined) continue
-      const lower = name.toLowerCase()
-      if (lower !== name) mixedCase = true
-      if (!keeps(lower, dropped, dropCors)) continue
-      if (typeof value === 'object') {
-        for (const item of value) append(out, lower, item)
-        continue
-      }
-      const text = typeof value === 'string' ? value : String(value)
-      if (mixedCase || lower === '__proto__') append(out, lower, text)
-      else out[lower] = text
+      const name = rule.forwardedName(key)
+      if (name === null) continue
+      if (typeof value === 'object') for (const item of value) out.push(name, item)
+      else out.push(name, typeof value === 'string' ? value : String(value))
     }
   }
   // Headers that `Connection` names are hop-by-hop too; it normally names none.
   const named = connectionOptions(input)
-  if (named !== null) for (const name of named) delete out[name]
-  return out
+  return named === null ? out : withoutNames(out, named)
 }
 
-function keeps(name: string, dropped: ReadonlySet<string>, dropCors: boolean): boolean {
-  return (
-    !dropped.has(name) &&
-    name.charCodeAt(0) !== colon &&
-    !(dropCors && name.startsWith('access-control-'))
-  )
+function withoutNames(list: HeaderList, names: ReadonlySet<string>): HeaderList {
+  const out: HeaderList = []
+  for (let i = 0; i + 1 < list.length; i += 2) {
+    if (!names.has(list[i]!)) out.push(list[i]!, list[i + 1]!)
+  }
+  return out
 }
 
 /** The lower-case field names listed in `Connection`, or null when there is none (the norm). */
@@ -167,24 +190,4 @@ function connectionOptions(input: HeaderInput): Set<string> | null {
 
 function isRaw(input: HeaderInput): input is readonly string[] {
   return Array.isArray(input)
-}
-
-function append(out: OutgoingHeaders, name: string, value: string): void {
-  if (name === '__proto__') {
-    // An own data property, never the prototype setter.
-    const own = Object.getOwnPropertyDescriptor(out, name)?.value as string | string[] | undefined
-    const next =
-      own === undefined ? value : typeof own === 'string' ? [own, value] : [...own, value]
-    Object.defineProperty(out, name, {
-      value: next,
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    })
-    return
-  }
-  const existing = Object.hasOwn(out, name) ? out[name] : undefined
-  if (existing === undefined) out[name] = value
-  else if (typeof existing === 'string') out[name] = [existing, value]
-  else existing.push(value)
 }

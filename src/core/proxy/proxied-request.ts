@@ -413,7 +413,7 @@ function passThrough(
   trace: RequestTrace,
 ): void {
   const headers = forwardResponseHeaders(head.headers, { bodyAltered: true })
-  headers['content-length'] = String(bytes.length)
+  headers.push('content-length', String(bytes.length))
   res.writeHead(head.statusCode, headers)
   res.end(bytes)
   trace.status = head.statusCode

@@ -65,7 +65,7 @@ export class ResponseRelay implements BodySink {
     this.jsonUsage = !this.sse && type === 'application/json' ? new JsonUsageCollector() : null
 
     const headers = forwardResponseHeaders(head.headers, { bodyAltered: this.stripper !== null })
-    headers['x-accel-buffering'] = 'no'
+    headers.push('x-accel-buffering', 'no')
     res.writeHead(head.statusCode, headers)
     if (this.sse) res.flushHeaders()
     this.trace.status = head.statusCode
