@@ -22,15 +22,21 @@ import { startPassThroughProcess, type PassThroughProcess } from './harness/pass
 import { latencyRounds, throughputRounds } from './harness/round-summary'
 import { runSequential } from './harness/sequential-latency'
 import { fixed, textTable } from './harness/text-table'
-import { runThroughput } from './harness/throughput-run'
+import { median, medianOf } from './harness/statistics'
+import { runThroughput, type ThroughputSample } from './harness/throughput-run'
 
 /**
  * Issue 8, items 1 (a)–(c): KeyPool `serve` against the least a proxy can do (a minimal undici
  * pass-through over the same keys), both as child processes pinned to core 0, with the mock
  * upstream (own process) and the load generator (this process) on core 1. Every scenario runs
- * each target in alternating rounds and keeps the median; the mock itself is a target too, so
- * the report shows the load side's own ceiling. Prints a table and hands the figures to the run's
- * JSON; asserts nothing. Durations: see harness/bench-config.ts (BENCH_QUICK=1 for a short run).
+ * each target in alternating rounds; the mock itself is a target too, so the report shows the
+ * load side's own ceiling. Each proxy runs as `processes` processes (two by default), because
+ * two processes of one build differ by up to ±5%: a target's figures pool its processes, and
+ * the ratios are paired: each round's KeyPool figure over the pass-through's of the same round
+ * (both summed over their processes), median over the rounds, so that the machine's drift
+ * between rounds (its speed here moves by a third within minutes) cancels out. Prints a table
+ * and hands the figures to the run's JSON; asserts nothing. Durations: harness/bench-config.ts
+ * (BENCH_QUICK=1 for a short run).
  *   npm run bench -- test/bench/proxy-comparison.bench.ts
  */
 
@@ -39,13 +45,22 @@ const upstreamKeys = Array.from(
   (_, i) => `sk-bench-${String(i).padStart(4, '0')}-${'x'.repeat(40)}`,
 )
 
+/** What a target is; several processes of one kind pool their figures. */
+type TargetKind = 'mock' | 'pass-through' | 'keypool' | 'baseline'
+
 let restoreAffinity = (): void => {}
 let mock: MockUpstreamProcess | undefined
-let passThrough: PassThroughProcess | undefined
-let keypool: KeyPoolServeProcess | undefined
-let baseline: KeyPoolServeProcess | undefined
-let targets: BenchTarget[] = []
+const passThroughs: PassThroughProcess[] = []
+const keypools: KeyPoolServeProcess[] = []
+const baselines: KeyPoolServeProcess[] = []
+const targets: BenchTarget[] = []
+/** Each target's kind, by target name (`keypool`, `keypool 2`, …). */
+const kinds = new Map<string, TargetKind>()
 const section: Partial<ProxySection> = {}
+
+/** The name of process `index` (from 0) of a kind: the first keeps the bare name. */
+const instanceName = (kind: TargetKind, index: number): string =>
+  index === 0 ? kind : `${kind} ${index + 1}`
 
 /** One request of each kind through every target: a broken setup fails here, not in a table. */
 async function checkTargets(): Promise<void> {
@@ -53,7 +68,7 @@ async function checkTargets(): Promise<void> {
     for (const stream of [false, true]) {
       const sample = await runSequential(target, { stream, requests: 3 })
       if (sample.errors > 0) {
-        const child = [mock, passThrough, keypool, baseline].find(
+        const child = [mock, ...passThroughs, ...keypools, ...baselines].find(
           (c) => c?.child.pid === target.pid,
         )
         throw new Error(
@@ -72,52 +87,61 @@ const progress = (scenario: string, target: BenchTarget, round: number, text: st
 beforeAll(async () => {
   restoreAffinity = pinThisProcessToLoadCore()
   mock = await startMockUpstreamProcess([{ streamChunks: config.streamChunks }])
-  // Profiles (BENCH_CPU_PROFILE_DIR) land in one folder per process under test.
-  const profileDir = (name: string) =>
-    config.cpuProfileDir ? { cpuProfileDir: path.join(config.cpuProfileDir, name) } : {}
-  passThrough = await startPassThroughProcess(
-    mock.urls[0]!,
-    upstreamKeys,
-    profileDir('pass-through'),
-  )
-  keypool = await startKeyPoolServe({
-    providers: [{ baseUrl: mock.urls[0]!, keys: upstreamKeys }],
-    ...profileDir('keypool'),
-  })
-  if (config.baselineEntry) {
-    baseline = await startKeyPoolServe({
-      providers: [{ baseUrl: mock.urls[0]!, keys: upstreamKeys }],
-      entry: config.baselineEntry,
-    })
+  const upstream = mock.urls[0]!
+  // Profiles (BENCH_CPU_PROFILE_DIR) land in one folder per process under test (the first ones).
+  const profileDir = (name: string, index: number) =>
+    config.cpuProfileDir && index === 0
+      ? { cpuProfileDir: path.join(config.cpuProfileDir, name) }
+      : {}
+  for (let i = 0; i < config.processes; i++) {
+    passThroughs.push(
+      await startPassThroughProcess(upstream, upstreamKeys, profileDir('pass-through', i)),
+    )
+    keypools.push(
+      await startKeyPoolServe({
+        providers: [{ baseUrl: upstream, keys: upstreamKeys }],
+        ...profileDir('keypool', i),
+      }),
+    )
+    if (config.baselineEntry) {
+      baselines.push(
+        await startKeyPoolServe({
+          providers: [{ baseUrl: upstream, keys: upstreamKeys }],
+          entry: config.baselineEntry,
+        }),
+      )
+    }
   }
-  const mockOrigin = new URL(mock.urls[0]!).origin
-  targets = [
-    {
-      name: 'mock',
-      origin: mockOrigin,
-      authorization: `Bearer ${upstreamKeys[0]}`,
-      pid: mock.child.pid,
-    },
-    {
-      name: 'pass-through',
-      origin: passThrough.url,
-      authorization: `Bearer ${keypool.subKeys[0]}`,
-      pid: passThrough.child.pid,
-    },
-    {
-      name: 'keypool',
-      origin: keypool.url,
-      authorization: `Bearer ${keypool.subKeys[0]}`,
-      pid: keypool.child.pid,
-    },
-  ]
-  if (baseline) {
-    targets.push({
-      name: 'baseline',
-      origin: baseline.url,
-      authorization: `Bearer ${baseline.subKeys[0]}`,
-      pid: baseline.child.pid,
+  const add = (kind: TargetKind, index: number, target: Omit<BenchTarget, 'name'>) => {
+    const name = instanceName(kind, index)
+    kinds.set(name, kind)
+    targets.push({ name, ...target })
+  }
+  add('mock', 0, {
+    origin: new URL(upstream).origin,
+    authorization: `Bearer ${upstreamKeys[0]}`,
+    pid: mock.child.pid,
+  })
+  // Process i of each kind next to each other: a round compares neighbours in time.
+  for (let i = 0; i < config.processes; i++) {
+    add('pass-through', i, {
+      origin: passThroughs[i]!.url,
+      authorization: `Bearer ${keypools[0]!.subKeys[0]}`,
+      pid: passThroughs[i]!.child.pid,
     })
+    add('keypool', i, {
+      origin: keypools[i]!.url,
+      authorization: `Bearer ${keypools[i]!.subKeys[0]}`,
+      pid: keypools[i]!.child.pid,
+    })
+    const base = baselines[i]
+    if (base) {
+      add('baseline', i, {
+        origin: base.url,
+        authorization: `Bearer ${base.subKeys[0]}`,
+        pid: base.child.pid,
+      })
+    }
   }
   await checkTargets()
   section.config = {
@@ -128,14 +152,17 @@ beforeAll(async () => {
     sequentialRequests: config.sequentialRequests,
     keys: config.keys,
     streamChunks: config.streamChunks,
+    processes: config.processes,
     quick: config.quick,
   }
   section.pinned = pinningAvailable
-  section.buildStale = keypool.buildStale
-}, 120_000)
+  section.buildStale = keypools[0]!.buildStale
+}, 180_000)
 
 afterAll(async () => {
-  await Promise.allSettled([keypool?.stop(), baseline?.stop(), passThrough?.stop(), mock?.stop()])
+  await Promise.allSettled(
+    [...keypools, ...baselines, ...passThroughs, mock].map((child) => child?.stop()),
+  )
   restoreAffinity()
   if (section.nonStreamed && section.streamed && section.idle && section.firstByte) {
     recordSection('proxy', section as ProxySection)
@@ -143,8 +170,8 @@ afterAll(async () => {
   printReport()
 }, 60_000)
 
-/** Mock, pass-through, KeyPool, and the baseline build when one is given. */
-const targetCount = config.baselineEntry ? 4 : 3
+/** Mock, then pass-through, KeyPool (and the baseline build when one is given) per process. */
+const targetCount = 1 + config.processes * (config.baselineEntry ? 3 : 2)
 
 const throughputTimeout = (): number =>
   (config.rounds * targetCount * (config.seconds + 2) + targetCount * (config.warmupSeconds + 2)) *
@@ -174,23 +201,66 @@ async function throughputScenario(label: string, stream: boolean): Promise<Throu
           `load ${fixed(s.loadCpu, 2)}, cores busy ${fixed(s.proxyCoreBusy, 2)} ${fixed(s.loadCoreBusy, 2)}`,
       ),
   })
+  const pooled = poolByKind(samples)
   const byTarget = Object.fromEntries(
-    [...samples].map(([name, rounds]) => [name, throughputRounds(rounds)]),
+    [...pooled].map(([kind, rounds]) => [kind, throughputRounds(rounds)]),
   )
-  const rps = (name: string) => byTarget[name]!.median.rps
-  const shared = (name: string) => {
-    const { proxyCoreBusy, targetCpu } = byTarget[name]!.median
+  const shared = (kind: TargetKind) => {
+    const { proxyCoreBusy, targetCpu } = byTarget[kind]!.median
     return proxyCoreBusy === null || targetCpu === null ? 0 : proxyCoreBusy - targetCpu
   }
-  const cpu = (name: string) => byTarget[name]!.median.cpuMicrosPerRequest ?? Number.NaN
+  const cpu = (sample: ThroughputSample) => sample.cpuMicrosPerRequest ?? Number.NaN
+  const ratios = (kind: TargetKind) => ({
+    ratio: pairedRatio(samples, kind, 'pass-through', (s) => s.rps),
+    cpuRatio: pairedRatio(samples, 'pass-through', kind, cpu),
+  })
   return {
     label,
     targets: byTarget,
-    ratio: rps('keypool') / rps('pass-through'),
-    cpuRatio: cpu('pass-through') / cpu('keypool'),
-    loadHeadroom: rps('mock') / rps('pass-through'),
+    processes: Object.fromEntries(
+      [...samples].map(([name, rounds]) => [name, medianOf(rounds, (r) => r.cpuMicrosPerRequest)]),
+    ),
+    ...ratios('keypool'),
+    ...(config.baselineEntry && { baseline: ratios('baseline') }),
+    ratioOfMedians: byTarget['keypool']!.median.rps / byTarget['pass-through']!.median.rps,
+    loadHeadroom: byTarget['mock']!.median.rps / byTarget['pass-through']!.median.rps,
     proxyCoreShared: Math.max(shared('pass-through'), shared('keypool')),
   }
+}
+
+/** Every process's rounds, pooled by kind (`keypool` and `keypool 2` → `keypool`). */
+function poolByKind<T>(samples: Map<string, T[]>): Map<TargetKind, T[]> {
+  const pooled = new Map<TargetKind, T[]>()
+  for (const [name, rounds] of samples) {
+    const kind = kinds.get(name)!
+    pooled.set(kind, [...(pooled.get(kind) ?? []), ...rounds])
+  }
+  return pooled
+}
+
+/**
+ * The median over the rounds of `top` over `bottom` in the same round, each the sum of `figure`
+ * over the processes of its kind: a paired ratio, untouched by how fast the machine was in that
+ * round as long as it was the same for both.
+ */
+function pairedRatio<T>(
+  samples: Map<string, T[]>,
+  top: TargetKind,
+  bottom: TargetKind,
+  figure: (sample: T) => number,
+): number {
+  const sumOfRound = (kind: TargetKind, round: number) => {
+    let sum = 0
+    for (const [name, rounds] of samples)
+      if (kinds.get(name) === kind) sum += figure(rounds[round]!)
+    return sum
+  }
+  return median(
+    Array.from(
+      { length: config.rounds },
+      (_, round) => sumOfRound(top, round) / sumOfRound(bottom, round),
+    ),
+  )
 }
 
 async function latencyScenario(label: string, stream: boolean): Promise<LatencyScenario> {
@@ -203,7 +273,7 @@ async function latencyScenario(label: string, stream: boolean): Promise<LatencyS
       progress(label, target, round, `p50 ${fixed(s.p50, 3)} ms, p99 ${fixed(s.p99, 3)} ms`),
   })
   const byTarget = Object.fromEntries(
-    [...samples].map(([name, rounds]) => [name, latencyRounds(rounds)]),
+    [...poolByKind(samples)].map(([kind, rounds]) => [kind, latencyRounds(rounds)]),
   )
   return {
     label,
@@ -251,8 +321,8 @@ function printReport(): void {
         fixed(m.loadCpu, 2),
         name === 'mock' ? '' : fixed(m.proxyCoreBusy, 2),
         fixed(m.loadCoreBusy, 2),
-        name === 'keypool' || name === 'baseline' ? fixed(passRatio(scenario, name), 3) : '',
-        name === 'keypool' || name === 'baseline' ? fixed(passCpuRatio(scenario, name), 3) : '',
+        name === 'keypool' ? fixed(scenario.ratio, 3) : '',
+        name === 'keypool' ? fixed(scenario.cpuRatio, 3) : '',
       ])
     }
   }
@@ -291,13 +361,14 @@ function printReport(): void {
         'KeyPool/pass flatters KeyPool; the CPU-cost ratio does not.'
       : '')
   console.log(
-    `\nKeyPool vs minimal pass-through — ${config.rounds} rounds × ${config.seconds} s, medians; ` +
+    `\nKeyPool vs minimal pass-through — ${config.rounds} rounds × ${config.seconds} s, ` +
+      `${config.processes} process(es) each, medians; ` +
       `${os.availableParallelism()} cores, ${pinningAvailable ? 'proxies pinned to core 0, mock + load to core 1' : 'NOT pinned'}; ` +
       `load average ${os
         .loadavg()
         .map((l) => l.toFixed(2))
         .join(' ')}; node ${process.version}` +
-      (keypool?.buildStale
+      (keypools[0]?.buildStale
         ? '\nWARNING: sources of out/server/index.js changed after it was built: figures may be stale'
         : '') +
       '\n\n' +
@@ -320,6 +391,8 @@ function printReport(): void {
         ],
         rows,
       ) +
+      `\nKeyPool/pass and CPU-cost ratio: paired per round, median of ${config.rounds} rounds\n` +
+      detailLines(throughput) +
       `\n(load-side headroom: ${headroom.join(', ')}; below ~1.3× the mock and load generator may be limiting)` +
       `${sharedWarning}\n\n` +
       textTable(
@@ -330,13 +403,21 @@ function printReport(): void {
   )
 }
 
-/** A KeyPool target's requests/s over the pass-through's. */
-function passRatio(scenario: ThroughputScenario, name: string): number {
-  return scenario.targets[name]!.median.rps / scenario.targets['pass-through']!.median.rps
-}
-
-/** The pass-through's CPU per request over a KeyPool target's. */
-function passCpuRatio(scenario: ThroughputScenario, name: string): number {
-  const cpu = (target: string) => scenario.targets[target]!.median.cpuMicrosPerRequest ?? Number.NaN
-  return cpu('pass-through') / cpu(name)
+/** Per scenario: each process's µs CPU/req, the ratio of medians, the baseline's ratios. */
+function detailLines(scenarios: readonly ThroughputScenario[]): string {
+  return scenarios
+    .map((s) => {
+      const processes = Object.entries(s.processes)
+        .filter(([name]) => name !== 'mock')
+        .map(([name, us]) => `${name} ${fixed(us)}`)
+        .join(', ')
+      const baseline = s.baseline
+        ? `; baseline/pass ${fixed(s.baseline.ratio, 3)} (CPU-cost ${fixed(s.baseline.cpuRatio, 3)})`
+        : ''
+      return (
+        `${s.label.slice(0, 3)} µs CPU/req per process: ${processes}; ` +
+        `ratio of medians ${fixed(s.ratioOfMedians, 3)}${baseline}`
+      )
+    })
+    .join('\n')
 }

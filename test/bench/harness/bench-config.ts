@@ -20,9 +20,15 @@ export const quick = process.env.BENCH_QUICK === '1' || process.env.BENCH_QUICK 
 export const benchConfig = {
   quick,
   /** Rounds per scenario; every target runs once per round, in alternating order. */
-  rounds: envInteger('BENCH_ROUNDS', quick ? 2 : 5),
+  rounds: envInteger('BENCH_ROUNDS', quick ? 2 : 6),
   /** Seconds of load per target per round (throughput scenarios). */
-  seconds: envInteger('BENCH_SECONDS', quick ? 3 : 10),
+  seconds: envInteger('BENCH_SECONDS', quick ? 3 : 8),
+  /**
+   * Processes of each proxy under test (pass-through, KeyPool, baseline). Two processes of the
+   * same build differ here by up to ±5% in CPU per request (code and heap placement), as much as
+   * a target's margin: each figure pools its processes.
+   */
+  processes: Math.max(1, envInteger('BENCH_PROCESSES', quick ? 1 : 2)),
   /** Seconds of warm-up per target before the first round (JIT, connection pools). */
   warmupSeconds: envInteger('BENCH_WARMUP_SECONDS', quick ? 1 : 3),
   /** Concurrent connections of the load generator in the throughput scenarios. */

@@ -25,16 +25,27 @@ export interface TargetRounds<T> {
   errorsTotal: number
 }
 
-export interface ThroughputScenario {
-  label: string
-  targets: Record<string, TargetRounds<ThroughputSample>>
-  /** KeyPool's median requests/s over the pass-through's. */
+/** A proxy's figures over the pass-through's, paired per round (median of the rounds' ratios). */
+export interface PassRatios {
+  /** Requests/s over the pass-through's. */
   ratio: number
   /**
-   * The pass-through's CPU per request over KeyPool's: the throughput ratio to expect when both
-   * are CPU-bound on a core of their own, and steady even on a loaded machine.
+   * The pass-through's CPU per request over this proxy's: the throughput ratio to expect when
+   * both are CPU-bound on a core of their own.
    */
   cpuRatio: number
+}
+
+export interface ThroughputScenario extends PassRatios {
+  label: string
+  /** Each kind's rounds, its processes pooled ('mock', 'pass-through', 'keypool', 'baseline'). */
+  targets: Record<string, TargetRounds<ThroughputSample>>
+  /** Median µs CPU per request of each process ('keypool', 'keypool 2', …). */
+  processes: Record<string, number>
+  /** KeyPool's median requests/s over the pass-through's, unpaired (for comparison). */
+  ratioOfMedians: number
+  /** The baseline build's ratios, when one ran. */
+  baseline?: PassRatios
   /** The mock's own median rate over the pass-through's: below ~1.3 the load side may limit. */
   loadHeadroom: number
   /**
