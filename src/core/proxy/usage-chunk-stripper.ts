@@ -31,40 +31,85 @@ export class UsageChunkStripper {
    */
   private pendingLf: 'none' | 'line' | 'forward' | 'drop' = 'none'
 
-  /** The bytes to forward now for `chunk`; `chunk` itself when nothing is held or removed. */
+  /**
+   * The bytes to forward now for `chunk`; `chunk` itself when nothing is held or removed. It runs
+   * for every chunk of every stream, so the chunk's own events are handled as offsets into it:
+   * forwarded bytes are one range `[kept, …)` that is cut only around a removed event, and a
+   * piece is copied out only for a cut or for an event that is not complete yet.
+   */
   push(chunk: Uint8Array): Uint8Array {
-    const out: Uint8Array[] = []
+    const n = chunk.length
+    let out: Uint8Array[] | null = null
+    let kept = 0
     let start = 0
     let i = 0
-    if (this.pendingLf !== 'none' && chunk.length > 0) {
+    if (this.pendingLf !== 'none' && n > 0) {
       if (chunk[0] === LF) {
-        if (this.pendingLf === 'forward') out.push(chunk.subarray(0, 1))
+        if (this.pendingLf === 'drop') kept = 1
         if (this.pendingLf !== 'line') start = 1
         i = 1
       }
       this.pendingLf = 'none'
     }
-    for (; i < chunk.length; i += 1) {
+    let lineHasContent = this.lineHasContent
+    for (; i < n; i += 1) {
       const byte = chunk[i]
       if (byte !== LF && byte !== CR) {
-        this.lineHasContent = true
+        lineHasContent = true
         continue
       }
       let end = i + 1
       if (byte === CR && chunk[end] === LF) end += 1
-      if (this.lineHasContent) {
-        this.lineHasContent = false
-        if (byte === CR && end === chunk.length) this.pendingLf = 'line'
-        i = end - 1
+      i = end - 1
+      if (lineHasContent) {
+        lineHasContent = false
+        if (byte === CR && end === n) this.pendingLf = 'line'
         continue
       }
-      const forwarded = this.finishEvent(chunk.subarray(start, end), out)
-      if (byte === CR && end === chunk.length) this.pendingLf = forwarded ? 'forward' : 'drop'
+      // A blank line: the event that began at `start` (after any held bytes) ends at `end`.
+      let forwarded = true
+      if (this.passing) this.passing = false
+      else if (this.held.length === 0) {
+        if (isUsageOnlyEvent(chunk, start, end)) {
+          forwarded = false
+          out = cut(out, chunk, kept, start)
+          kept = end
+        }
+      } else {
+        const held = this.held
+        this.held = []
+        this.heldLength = 0
+        const whole = Buffer.concat([...held, chunk.subarray(start, end)])
+        forwarded = !isUsageOnlyEvent(whole, 0, whole.length)
+        out = cut(out, chunk, kept, start)
+        if (forwarded) out.push(...held)
+        kept = forwarded ? start : end
+      }
+      if (byte === CR && end === n) this.pendingLf = forwarded ? 'forward' : 'drop'
       start = end
-      i = end - 1
     }
-    if (start < chunk.length) this.hold(chunk.subarray(start), out)
-    if (out.length === 1 && out[0]!.length === chunk.length) return chunk
+    this.lineHasContent = lineHasContent
+    let keptEnd = n
+    if (start < n && !this.passing) {
+      // The start of an event not complete yet: held until it is, or until it is too long.
+      keptEnd = start
+      this.held.push(chunk.subarray(start))
+      this.heldLength += n - start
+      if (this.heldLength > maxHeldBytes) {
+        out = cut(out, chunk, kept, start)
+        out.push(...this.held)
+        this.held = []
+        this.heldLength = 0
+        this.passing = true
+        kept = n
+        keptEnd = n
+      }
+    }
+    if (out === null) {
+      if (kept === 0 && keptEnd === n) return chunk
+      return keptEnd > kept ? chunk.subarray(kept, keptEnd) : empty
+    }
+    if (keptEnd > kept) out.push(chunk.subarray(kept, keptEnd))
     return join(out)
   }
 
@@ -73,50 +118,29 @@ export class UsageChunkStripper {
    * usage chunk (an SDK may still act on an unterminated last event).
    */
   end(): Uint8Array {
-    const rest = this.passing || !isUsageOnlyEvent(this.held) ? join(this.held) : empty
+    const held = join(this.held)
+    const rest = this.passing || !isUsageOnlyEvent(held, 0, held.length) ? held : empty
     this.held = []
     this.heldLength = 0
     this.passing = false
     return rest
   }
-
-  /** Forwards or drops the event ending with `tail`; true when forwarded. */
-  private finishEvent(tail: Uint8Array, out: Uint8Array[]): boolean {
-    if (this.passing) {
-      this.passing = false
-      out.push(tail)
-      return true
-    }
-    const parts = this.held.length === 0 ? [tail] : [...this.held, tail]
-    this.held = []
-    this.heldLength = 0
-    if (isUsageOnlyEvent(parts)) return false
-    out.push(...parts)
-    return true
-  }
-
-  private hold(piece: Uint8Array, out: Uint8Array[]): void {
-    if (this.passing) {
-      out.push(piece)
-      return
-    }
-    this.held.push(piece)
-    this.heldLength += piece.length
-    if (this.heldLength > maxHeldBytes) {
-      out.push(...this.held)
-      this.held = []
-      this.heldLength = 0
-      this.passing = true
-    }
-  }
 }
 
-/** Whether an event's data is a chunk with no choices and a usage object. */
-function isUsageOnlyEvent(parts: Uint8Array[]): boolean {
-  const bytes = parts.length === 1 ? asBuffer(parts[0]!) : Buffer.concat(parts)
-  if (!bytesHaveUsageObject(bytes)) return false
+/** The bytes before a cut, appended to the pieces (created at the first cut). */
+function cut(out: Uint8Array[] | null, chunk: Uint8Array, from: number, to: number): Uint8Array[] {
+  const pieces = out ?? []
+  if (to > from) pieces.push(chunk.subarray(from, to))
+  return pieces
+}
+
+/** Whether the event in `bytes[from, to)` has for data a chunk with no choices and a usage object. */
+function isUsageOnlyEvent(bytes: Uint8Array, from: number, to: number): boolean {
+  if (!bytesHaveUsageObject(bytes, from, to)) return false
   const data: string[] = []
-  for (const line of bytes.toString('utf8').split(/\r\n|\r|\n/)) {
+  for (const line of asBuffer(bytes)
+    .toString('utf8', from, to)
+    .split(/\r\n|\r|\n/)) {
     if (line.startsWith('data:')) data.push(line.slice(line.startsWith('data: ') ? 6 : 5))
     else if (line.startsWith('event:')) return false
   }
