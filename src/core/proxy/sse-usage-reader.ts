@@ -1,9 +1,12 @@
 import { createParser, type EventSourceMessage, type EventSourceParser } from 'eventsource-parser'
+import { SseEventFramer, type SseEventSink } from './sse-event-framer'
 import { isObject, normalizeUsage, type TokenUsage } from './token-usage'
-import { hasUsageObject } from './usage-object-probe'
+import { hasUsageObject, indexOfUsageKey } from './usage-object-probe'
 
 /** Far above any real event; past it the reader gives up rather than buffer without bound. */
-const maxEventChars = 8 * 1024 * 1024
+const maxEventBytes = 8 * 1024 * 1024
+
+const empty = new Uint8Array(0)
 
 /**
  * Watches a streamed (SSE) response for its token usage, without touching the bytes the client
@@ -11,18 +14,29 @@ const maxEventChars = 8 * 1024 * 1024
  * some servers repeat a running total) and the Responses API's final `response.completed`,
  * `response.incomplete` or `response.failed` event (`response.usage`). Bytes may split events
  * and UTF-8 sequences anywhere. A malformed stream never throws: its usage is simply unknown.
+ *
+ * Events are found on bytes (`SseEventFramer`), and only one that holds a `"usage"` key is
+ * decoded and handed to the SSE parser: of a chat stream's dozens of events that is the last
+ * one, and decoding and parsing all of them cost twice the rest of the reading.
  */
-export class SseUsageReader {
-  private readonly decoder = new TextDecoder('utf-8')
+export class SseUsageReader implements SseEventSink {
+  private readonly framer = new SseEventFramer()
   private readonly parser: EventSourceParser
   private found: TokenUsage | null = null
   private failed = false
+  /** Whether the parser has been given anything. */
+  private fed = false
+  /** The bytes of the current event from earlier chunks. */
+  private held: Uint8Array[] = []
+  private heldLength = 0
+  /** Whether the parser was given the last complete event (its split CRLF's LF goes too). */
+  private lastParsed = false
+  // The chunk being pushed and where its current event starts.
+  private chunk: Uint8Array = empty
+  private start = 0
 
   constructor() {
-    this.parser = createParser({
-      onEvent: (event) => this.onEvent(event),
-      maxBufferSize: maxEventChars,
-    })
+    this.parser = createParser({ onEvent: (event) => this.onEvent(event) })
   }
 
   /** The usage seen so far, or null. */
@@ -31,7 +45,16 @@ export class SseUsageReader {
   }
 
   push(chunk: Uint8Array): void {
-    this.feed(this.decoder.decode(chunk, { stream: true }))
+    if (this.failed) return
+    this.chunk = chunk
+    this.start = 0
+    this.framer.scan(chunk, this)
+    if (this.start < chunk.length) {
+      this.heldLength += chunk.length - this.start
+      if (this.heldLength > maxEventBytes) this.fail()
+      else this.held.push(chunk.subarray(this.start))
+    }
+    this.chunk = empty
   }
 
   /**
@@ -39,18 +62,64 @@ export class SseUsageReader {
    * still have acted on it), and returns the usage.
    */
   end(): TokenUsage | null {
-    this.feed(this.decoder.decode())
-    this.feed('\n\n')
+    if (this.failed) return this.found
+    if (this.heldLength > 0) {
+      const event = Buffer.concat(this.held)
+      this.held = []
+      this.heldLength = 0
+      this.parse(event, 0, event.length)
+    }
+    // Ends whatever the parser still holds (an unterminated event, a line end it waits on).
+    if (this.fed) this.feed('\n\n')
     return this.found
   }
 
+  previousEventLf(): void {
+    if (this.lastParsed) this.feed('\n')
+    this.start = 1
+  }
+
+  eventEnded(end: number): void {
+    if (this.failed) return
+    const { chunk, start } = this
+    this.start = end
+    if (this.heldLength === 0) {
+      this.lastParsed = this.parse(chunk, start, end)
+      return
+    }
+    const event = Buffer.concat([...this.held, chunk.subarray(start, end)])
+    this.held = []
+    this.heldLength = 0
+    this.lastParsed = this.parse(event, 0, event.length)
+  }
+
+  /** Hands `bytes[from, to)`, one whole event, to the parser if it may hold usage. */
+  private parse(bytes: Uint8Array, from: number, to: number): boolean {
+    // A `"usage"` key in the event's data is a `"usage"` on one of its lines: a key cannot
+    // span lines (a JSON string holds no raw line break).
+    if (indexOfUsageKey(bytes, from, to) === -1) return false
+    const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString(
+      'utf8',
+      from,
+      to,
+    )
+    this.feed(text)
+    return true
+  }
+
   private feed(text: string): void {
-    if (this.failed || text === '') return
+    this.fed = true
     try {
       this.parser.feed(text)
     } catch {
-      this.failed = true
+      this.fail()
     }
+  }
+
+  private fail(): void {
+    this.failed = true
+    this.held = []
+    this.heldLength = 0
   }
 
   private onEvent(event: EventSourceMessage): void {

@@ -1,8 +1,7 @@
+import { SseEventFramer, type SseEventSink } from './sse-event-framer'
 import { isObject } from './token-usage'
 import { bytesHaveUsageObject } from './usage-object-probe'
 
-const LF = 10
-const CR = 13
 const empty = new Uint8Array(0)
 
 /**
@@ -14,81 +13,41 @@ const maxHeldBytes = 64 * 1024
 /**
  * Removes, from a streamed chat completion, the one SSE event the proxy asked for on the client's
  * behalf (`stream_options.include_usage`): the chunk with `"choices": []` and a `usage` object.
- * Every other byte passes unchanged and in order (SECURITY.md P6). Event boundaries are found on
- * bytes (a blank line, with LF, CRLF or CR line ends), so multi-byte UTF-8 is never split or
- * re-encoded. Only the current, unfinished event is held back; each event is forwarded in the
- * call that receives its last byte.
+ * Every other byte passes unchanged and in order (SECURITY.md P6). Events are found on bytes
+ * (`SseEventFramer`), so multi-byte UTF-8 is never split or re-encoded. Only the current,
+ * unfinished event is held back; each event is forwarded in the call that receives its last byte.
+ *
+ * It runs for every chunk of every stream, so a chunk's own events are offsets into it: the
+ * forwarded bytes are one range `[kept, …)`, cut only around a removed event, and a piece is
+ * copied out only at a cut or for an event that is not complete yet.
  */
-export class UsageChunkStripper {
+export class UsageChunkStripper implements SseEventSink {
+  private readonly framer = new SseEventFramer()
   private held: Uint8Array[] = []
   private heldLength = 0
   /** The current event outgrew `maxHeldBytes` and is being forwarded as it arrives. */
   private passing = false
-  private lineHasContent = false
-  /**
-   * The chunk ended on a CR, so a leading LF in the next one completes that line end: it belongs
-   * to the current event (`line`), or to an event already forwarded or dropped.
-   */
-  private pendingLf: 'none' | 'line' | 'forward' | 'drop' = 'none'
+  /** Whether the last complete event was forwarded (its split CRLF's LF goes the same way). */
+  private lastForwarded = true
+  // The chunk being pushed: where its current event starts, its forwarded range, its cuts.
+  private chunk: Uint8Array = empty
+  private start = 0
+  private kept = 0
+  private out: Uint8Array[] | null = null
 
-  /**
-   * The bytes to forward now for `chunk`; `chunk` itself when nothing is held or removed. It runs
-   * for every chunk of every stream, so the chunk's own events are handled as offsets into it:
-   * forwarded bytes are one range `[kept, …)` that is cut only around a removed event, and a
-   * piece is copied out only for a cut or for an event that is not complete yet.
-   */
+  /** The bytes to forward now for `chunk`; `chunk` itself when nothing is held or removed. */
   push(chunk: Uint8Array): Uint8Array {
     const n = chunk.length
-    let out: Uint8Array[] | null = null
-    let kept = 0
-    let start = 0
-    let i = 0
-    if (this.pendingLf !== 'none' && n > 0) {
-      if (chunk[0] === LF) {
-        if (this.pendingLf === 'drop') kept = 1
-        if (this.pendingLf !== 'line') start = 1
-        i = 1
-      }
-      this.pendingLf = 'none'
-    }
-    let lineHasContent = this.lineHasContent
-    for (; i < n; i += 1) {
-      const byte = chunk[i]
-      if (byte !== LF && byte !== CR) {
-        lineHasContent = true
-        continue
-      }
-      let end = i + 1
-      if (byte === CR && chunk[end] === LF) end += 1
-      i = end - 1
-      if (lineHasContent) {
-        lineHasContent = false
-        if (byte === CR && end === n) this.pendingLf = 'line'
-        continue
-      }
-      // A blank line: the event that began at `start` (after any held bytes) ends at `end`.
-      let forwarded = true
-      if (this.passing) this.passing = false
-      else if (this.held.length === 0) {
-        if (isUsageOnlyEvent(chunk, start, end)) {
-          forwarded = false
-          out = cut(out, chunk, kept, start)
-          kept = end
-        }
-      } else {
-        const held = this.held
-        this.held = []
-        this.heldLength = 0
-        const whole = Buffer.concat([...held, chunk.subarray(start, end)])
-        forwarded = !isUsageOnlyEvent(whole, 0, whole.length)
-        out = cut(out, chunk, kept, start)
-        if (forwarded) out.push(...held)
-        kept = forwarded ? start : end
-      }
-      if (byte === CR && end === n) this.pendingLf = forwarded ? 'forward' : 'drop'
-      start = end
-    }
-    this.lineHasContent = lineHasContent
+    // `out` is null between pushes.
+    this.chunk = chunk
+    this.start = 0
+    this.kept = 0
+    this.framer.scan(chunk, this)
+    const start = this.start
+    let kept = this.kept
+    let out = this.out
+    this.chunk = empty
+    this.out = null
     let keptEnd = n
     if (start < n && !this.passing) {
       // The start of an event not complete yet: held until it is, or until it is too long.
@@ -111,6 +70,36 @@ export class UsageChunkStripper {
     }
     if (keptEnd > kept) out.push(chunk.subarray(kept, keptEnd))
     return join(out)
+  }
+
+  previousEventLf(): void {
+    if (!this.lastForwarded) this.kept = 1
+    this.start = 1
+  }
+
+  eventEnded(end: number): void {
+    const { chunk, start } = this
+    let forwarded = true
+    if (this.passing) this.passing = false
+    else if (this.held.length === 0) {
+      if (isUsageOnlyEvent(chunk, start, end)) {
+        forwarded = false
+        this.out = cut(this.out, chunk, this.kept, start)
+        this.kept = end
+      }
+    } else {
+      // The event began in an earlier chunk: its held bytes, then `[start, end)` of this one.
+      const held = this.held
+      this.held = []
+      this.heldLength = 0
+      const whole = Buffer.concat([...held, chunk.subarray(start, end)])
+      forwarded = !isUsageOnlyEvent(whole, 0, whole.length)
+      this.out = cut(this.out, chunk, this.kept, start)
+      if (forwarded) this.out.push(...held)
+      this.kept = forwarded ? start : end
+    }
+    this.lastForwarded = forwarded
+    this.start = end
   }
 
   /**
