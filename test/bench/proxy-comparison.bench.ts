@@ -32,9 +32,9 @@ import { runThroughput, type ThroughputSample } from './harness/throughput-run'
  * each target in alternating rounds; the mock itself is a target too, so the report shows the
  * load side's own ceiling. Each proxy runs as `processes` processes (two by default), because
  * two processes of one build differ by up to ±5%: a target's figures pool its processes, and
- * the ratios are paired: each round's KeyPool figure over the pass-through's of the same round
- * (both summed over their processes), median over the rounds, so that the machine's drift
- * between rounds (its speed here moves by a third within minutes) cancels out. Prints a table
+ * the ratios are paired: KeyPool n's figure over pass-through n's, the two run one right after
+ * the other, median over all pairs, so that the machine's drift (its speed here moves by a
+ * third within minutes) cancels out. Prints a table
  * and hands the figures to the run's JSON; asserts nothing. Durations: harness/bench-config.ts
  * (BENCH_QUICK=1 for a short run).
  *   npm run bench -- test/bench/proxy-comparison.bench.ts
@@ -239,9 +239,9 @@ function poolByKind<T>(samples: Map<string, T[]>): Map<TargetKind, T[]> {
 }
 
 /**
- * The median over the rounds of `top` over `bottom` in the same round, each the sum of `figure`
- * over the processes of its kind: a paired ratio, untouched by how fast the machine was in that
- * round as long as it was the same for both.
+ * The median of `top`'s figure over `bottom`'s, paired process by process (`keypool 2` with
+ * `pass-through 2`) within each round: the two of a pair run one right after the other, so a
+ * drift of the machine between rounds, or within a round, barely touches their ratio.
  */
 function pairedRatio<T>(
   samples: Map<string, T[]>,
@@ -249,18 +249,15 @@ function pairedRatio<T>(
   bottom: TargetKind,
   figure: (sample: T) => number,
 ): number {
-  const sumOfRound = (kind: TargetKind, round: number) => {
-    let sum = 0
-    for (const [name, rounds] of samples)
-      if (kinds.get(name) === kind) sum += figure(rounds[round]!)
-    return sum
+  const ratios: number[] = []
+  for (let process = 0; process < config.processes; process++) {
+    const over = samples.get(instanceName(top, process))!
+    const under = samples.get(instanceName(bottom, process))!
+    for (let round = 0; round < config.rounds; round++) {
+      ratios.push(figure(over[round]!) / figure(under[round]!))
+    }
   }
-  return median(
-    Array.from(
-      { length: config.rounds },
-      (_, round) => sumOfRound(top, round) / sumOfRound(bottom, round),
-    ),
-  )
+  return median(ratios)
 }
 
 async function latencyScenario(label: string, stream: boolean): Promise<LatencyScenario> {
@@ -391,7 +388,8 @@ function printReport(): void {
         ],
         rows,
       ) +
-      `\nKeyPool/pass and CPU-cost ratio: paired per round, median of ${config.rounds} rounds\n` +
+      `\nKeyPool/pass and CPU-cost ratio: the median of ${config.rounds * config.processes} pairs ` +
+      `(KeyPool n over pass-through n, run one after the other in the same round)\n` +
       detailLines(throughput) +
       `\n(load-side headroom: ${headroom.join(', ')}; below ~1.3× the mock and load generator may be limiting)` +
       `${sharedWarning}\n\n` +

@@ -25,7 +25,7 @@ export interface TargetRounds<T> {
   errorsTotal: number
 }
 
-/** A proxy's figures over the pass-through's, paired per round (median of the rounds' ratios). */
+/** A proxy's figures over the pass-through's: the median over pairs run back to back. */
 export interface PassRatios {
   /** Requests/s over the pass-through's. */
   ratio: number
