@@ -110,6 +110,7 @@ export async function applyBehaviour(
       return (await exchange.sleep(behaviour.ms)) ? 'proceed' : 'done'
     case 'paced':
       exchange.chunkIntervalMs = behaviour.intervalMs
+      exchange.firstEventMs = behaviour.firstEventMs ?? 0
       if (behaviour.resetAfterChunks !== undefined) {
         exchange.cut = { afterEvents: behaviour.resetAfterChunks, mode: 'reset' }
       }

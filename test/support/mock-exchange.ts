@@ -43,6 +43,8 @@ export class MockExchange {
     private readonly splitUtf8: boolean,
     /** Pause between SSE events; the `paced` behaviour sets it per request. */
     public chunkIntervalMs: number,
+    /** Pause between a stream's head and its first event; the `paced` behaviour sets it. */
+    public firstEventMs = 0,
   ) {
     res.once('close', () => this.onClose())
   }
@@ -172,6 +174,9 @@ export class MockExchange {
    */
   async event(data: string, options: { name?: string; split?: boolean } = {}): Promise<boolean> {
     if (this.events > 0 && !(await this.sleep(this.chunkIntervalMs))) return false
+    if (this.events === 0 && this.firstEventMs > 0 && !(await this.sleep(this.firstEventMs))) {
+      return false
+    }
     if (this.cut && this.events >= this.cut.afterEvents) {
       await this.applyCut()
       return false

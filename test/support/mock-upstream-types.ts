@@ -41,9 +41,17 @@ export type KeyBehaviour =
   /**
    * Answers normally after `firstByteMs`, with `intervalMs` between SSE events instead of the
    * mock's `chunkIntervalMs`; with `resetAfterChunks`, destroys the socket after that many events
-   * like `reset-mid-stream`. One behaviour so a seeded load mix can shape each stream.
+   * like `reset-mid-stream`; with `firstEventMs`, a stream's head leaves at once and its first
+   * event that much later (a reasoning model thinking). One behaviour so a seeded load mix can
+   * shape each stream.
    */
-  | { kind: 'paced'; intervalMs: number; firstByteMs?: number; resetAfterChunks?: number }
+  | {
+      kind: 'paced'
+      intervalMs: number
+      firstByteMs?: number
+      firstEventMs?: number
+      resetAfterChunks?: number
+    }
   /**
    * A streamed chat completion of about `bytes` bytes in ~16 KiB events, written with
    * backpressure: for slow-reader and memory tests, whatever the request asked for.

@@ -12,6 +12,10 @@ import type { BodySink, UpstreamExchange, UpstreamHead } from './upstream-exchan
 import { UsageChunkStripper } from './usage-chunk-stripper'
 import { JsonUsageCollector } from './usage-from-json'
 
+function flushHeadIfNothingSent(relay: ResponseRelay): void {
+  relay.flushHeadIfNothingSent()
+}
+
 export type RelayEnd =
   | { ended: 'complete' }
   | { ended: 'client-gone' }
@@ -67,10 +71,18 @@ export class ResponseRelay implements BodySink {
     const headers = forwardResponseHeaders(head.headers, { bodyAltered: this.stripper !== null })
     headers.push('x-accel-buffering', 'no')
     res.writeHead(head.statusCode, headers)
-    if (this.sse) res.flushHeaders()
     this.trace.status = head.statusCode
     this.trace.streamed = this.sse
     exchange.pipe(this)
+    // A stream's head goes out at once, not with its first event, which a reasoning model may
+    // send minutes later; but not in a write of its own when that event came in the same read
+    // (it travels with the event): so once undici has handed over what it read with the head.
+    if (this.sse) process.nextTick(flushHeadIfNothingSent, this)
+  }
+
+  /** Sends the head now unless a write has taken it along (or the client has gone). */
+  flushHeadIfNothingSent(): void {
+    if (this.trace.bytesOut === 0 && !this.clientGone()) this.res.flushHeaders()
   }
 
   data(chunk: Buffer): boolean {

@@ -1,12 +1,14 @@
 import { createParser, type EventSourceMessage, type EventSourceParser } from 'eventsource-parser'
 import { SseEventFramer, type SseEventSink } from './sse-event-framer'
 import { isObject, normalizeUsage, type TokenUsage } from './token-usage'
-import { hasUsageObject, indexOfUsageKey } from './usage-object-probe'
+import { bytesHaveUsageObject, hasUsageObject, indexOfUsageKey } from './usage-object-probe'
 
 /** Far above any real event; past it the reader gives up rather than buffer without bound. */
 const maxEventBytes = 8 * 1024 * 1024
 
 const empty = new Uint8Array(0)
+const LF = 10
+const CR = 13
 
 /**
  * Watches a streamed (SSE) response for its token usage, without touching the bytes the client
@@ -97,13 +99,16 @@ export class SseUsageReader implements SseEventSink {
   private parse(bytes: Uint8Array, from: number, to: number): boolean {
     // A `"usage"` key in the event's data is a `"usage"` on one of its lines: a key cannot
     // span lines (a JSON string holds no raw line break).
-    if (indexOfUsageKey(bytes, from, to) === -1) return false
-    const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString(
-      'utf8',
-      from,
-      to,
-    )
-    this.feed(text)
+    const key = indexOfUsageKey(bytes, from, to)
+    if (key === -1) return false
+    const buffer = Buffer.isBuffer(bytes)
+      ? bytes
+      : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)
+    // An event of one line (the norm) is its own data, if it has any: a `"usage"` that is not
+    // an object there (`"usage":null`, in every chunk of a stream that asked for usage) is not
+    // one after parsing either, and needs no decoding.
+    if (isOneLine(buffer, from, to) && !bytesHaveUsageObject(buffer, key, to)) return false
+    this.feed(buffer.toString('utf8', from, to))
     return true
   }
 
@@ -138,6 +143,16 @@ export class SseUsageReader implements SseEventSink {
         : null)
     if (usage !== null) this.found = usage
   }
+}
+
+/** Whether `bytes[from, to)` is one line and the line ends that close the event. */
+function isOneLine(bytes: Buffer, from: number, to: number): boolean {
+  const lf = bytes.indexOf(LF, from)
+  const cr = bytes.indexOf(CR, from)
+  const first = lf === -1 || lf >= to ? cr : cr === -1 || cr >= to ? lf : Math.min(lf, cr)
+  if (first === -1 || first >= to) return true
+  for (let i = first; i < to; i++) if (bytes[i] !== LF && bytes[i] !== CR) return false
+  return true
 }
 
 function isResponseEnd(type: unknown): boolean {

@@ -45,6 +45,17 @@ describe('SseUsageReader', () => {
     expect(read('')).toBeNull()
   })
 
+  it('reads usage split over data lines, and skips usage: null without parsing it', () => {
+    const split = `data: {"choices":[],"usage":\ndata: ${JSON.stringify(chatUsage)}}\n\n`
+    expect(read(split, 4)).toEqual(chatTokens)
+    // Every chunk of a stream that asked for usage carries "usage":null; the last one counts.
+    const stream = [
+      `data: ${chatChunk(null, { usage: chatUsage })}\n\n`,
+      `data: ${chatChunk('more', { usage: null })}\r\n\r\n`,
+    ].join('')
+    expect(read(stream, 5)).toEqual(chatTokens)
+  })
+
   it('gives up quietly on an event larger than its buffer', () => {
     const reader = new SseUsageReader()
     const huge = Buffer.alloc(9 * 1024 * 1024, 0x61)
