@@ -4,12 +4,11 @@ import { headerValue, type NetworkErrorKind } from '../pool'
 import { mediaType } from './content-type'
 import { forwardResponseHeaders } from './header-filter'
 import { networkErrorKind } from '../pool/network-error-kind'
-import { SseUsageReader } from './sse-usage-reader'
+import { SseUsageTap } from './sse-usage-tap'
 import type { RequestTrace } from '../usage/request-trace'
 import type { Cancellation } from './cancellation'
 import type { TokenUsage } from './token-usage'
 import type { BodySink, UpstreamExchange, UpstreamHead } from './upstream-exchange'
-import { UsageChunkStripper } from './usage-chunk-stripper'
 import { JsonUsageCollector } from './usage-from-json'
 
 function flushHeadIfNothingSent(relay: ResponseRelay): void {
@@ -43,8 +42,7 @@ export class ResponseRelay implements BodySink {
   private readonly cancellation: Cancellation
   private readonly trace: RequestTrace
   private readonly sse: boolean
-  private readonly stripper: UsageChunkStripper | null
-  private readonly sseUsage: SseUsageReader | null
+  private readonly sseTap: SseUsageTap | null
   private readonly jsonUsage: JsonUsageCollector | null
   private waitingForDrain = false
   private onDrain: (() => void) | null = null
@@ -64,11 +62,12 @@ export class ResponseRelay implements BodySink {
     this.trace = options.trace
     const type = mediaType(headerValue(head.headers, 'content-type') ?? '')
     this.sse = type === 'text/event-stream'
-    this.stripper = this.sse && options.stripUsageChunk ? new UsageChunkStripper() : null
-    this.sseUsage = this.sse ? new SseUsageReader() : null
+    this.sseTap = this.sse ? new SseUsageTap({ stripUsageChunk: options.stripUsageChunk }) : null
     this.jsonUsage = !this.sse && type === 'application/json' ? new JsonUsageCollector() : null
 
-    const headers = forwardResponseHeaders(head.headers, { bodyAltered: this.stripper !== null })
+    const headers = forwardResponseHeaders(head.headers, {
+      bodyAltered: this.sse && options.stripUsageChunk,
+    })
     headers.push('x-accel-buffering', 'no')
     res.writeHead(head.statusCode, headers)
     this.trace.status = head.statusCode
@@ -87,9 +86,8 @@ export class ResponseRelay implements BodySink {
 
   data(chunk: Buffer): boolean {
     if (this.clientGone()) return false
-    this.sseUsage?.push(chunk)
     this.jsonUsage?.push(chunk)
-    const out = this.stripper ? this.stripper.push(chunk) : chunk
+    const out = this.sseTap ? this.sseTap.push(chunk) : chunk
     return out.length === 0 || this.send(out)
   }
 
@@ -97,12 +95,12 @@ export class ResponseRelay implements BodySink {
     this.stopWaitingForDrain()
     if (this.clientGone())
       return this.listener.relayEnded({ ended: 'client-gone', usage: this.usage() })
-    const rest = this.stripper?.end()
+    const rest = this.sseTap?.end()
     if (rest && rest.length > 0) this.send(rest)
     this.res.end()
     this.listener.relayEnded({
       ended: 'complete',
-      usage: this.sseUsage ? this.sseUsage.end() : (this.jsonUsage?.finish() ?? null),
+      usage: this.sseTap ? this.sseTap.usage : (this.jsonUsage?.finish() ?? null),
     })
   }
 
@@ -146,6 +144,6 @@ export class ResponseRelay implements BodySink {
   }
 
   private usage(): TokenUsage | null {
-    return this.sseUsage?.usage ?? null
+    return this.sseTap?.usage ?? null
   }
 }

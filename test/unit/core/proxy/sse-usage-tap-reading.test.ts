@@ -1,22 +1,23 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { SseUsageReader } from '../../../../src/core/proxy/sse-usage-reader'
+import { SseUsageTap } from '../../../../src/core/proxy/sse-usage-tap'
 import { normalizeUsage } from '../../../../src/core/proxy/token-usage'
 import { cuts, splitAt, sseStream } from './sse-streams'
 import { chatChunk, chatTokens, chatUsage, responsesTokens, responsesUsage } from './usage-fixtures'
 
 const read = (text: string, size = 7) => {
-  const reader = new SseUsageReader()
+  const reader = new SseUsageTap({ stripUsageChunk: false })
   for (const chunk of splitAt(
     Buffer.from(text),
     Array.from({ length: 200 }, (_, i) => i * size),
   )) {
-    reader.push(chunk)
+    expect(reader.push(chunk)).toBe(chunk)
   }
-  return reader.end()
+  expect(reader.end().length).toBe(0)
+  return reader.usage
 }
 
-describe('SseUsageReader', () => {
+describe('SseUsageTap, reading usage', () => {
   it('reads the usage chunk of a streamed chat completion', () => {
     const stream = [
       `data: ${chatChunk('Bonjour 🙂', { usage: null })}\n\n`,
@@ -57,11 +58,12 @@ describe('SseUsageReader', () => {
   })
 
   it('gives up quietly on an event larger than its buffer', () => {
-    const reader = new SseUsageReader()
+    const reader = new SseUsageTap({ stripUsageChunk: false })
     const huge = Buffer.alloc(9 * 1024 * 1024, 0x61)
     reader.push(Buffer.from('data: '))
     expect(() => reader.push(huge)).not.toThrow()
-    expect(reader.end()).toBeNull()
+    reader.end()
+    expect(reader.usage).toBeNull()
   })
 
   it('property: usage is read exactly whatever the chunk and UTF-8 splits', () => {
@@ -69,9 +71,13 @@ describe('SseUsageReader', () => {
       fc.property(sseStream, cuts, (events, offsets) => {
         const input = Buffer.concat(events.map((e) => e.bytes))
         const last = events.filter((e) => e.usage !== null).at(-1)
-        const reader = new SseUsageReader()
-        for (const chunk of splitAt(input, offsets)) reader.push(chunk)
-        expect(reader.end()).toEqual(last ? normalizeUsage(last.usage) : null)
+        // Reading is the same whether the usage chunk is also being removed.
+        for (const stripUsageChunk of [false, true]) {
+          const reader = new SseUsageTap({ stripUsageChunk })
+          for (const chunk of splitAt(input, offsets)) reader.push(chunk)
+          reader.end()
+          expect(reader.usage).toEqual(last ? normalizeUsage(last.usage) : null)
+        }
       }),
       { numRuns: 500 },
     )
