@@ -54,10 +54,17 @@ describe('validation: one row of SPEC §2.3 per key', () => {
     mock.script(mockKey('error'), 'server-error')
     core.keys.transition(revived!, 'invalid', { reason: 'a 401 yesterday', httpStatus: 401 })
     const progress = recordProgress(core)
+    // Model lists are written in one transaction with each progress event, and told first.
+    const told: { event: string; ids?: number[] }[] = []
+    core.events.on('keys.changed', (changed) => told.push({ event: 'keys', ids: changed.ids }))
+    core.events.on('validation.progress', () => told.push({ event: 'progress' }))
 
     const started = core.validation.start('all')
     expect(started).toMatchObject({ total: 8, joined: false })
     await core.validation.whenIdle()
+    const changedIds = told.flatMap((t) => t.ids ?? [])
+    expect(changedIds).toEqual(expect.arrayContaining([ok!, revived!]))
+    expect(told.at(-1)?.event).toBe('progress')
 
     expect(state(core, ok!)).toMatchObject({
       state: 'active',

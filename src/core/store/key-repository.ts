@@ -299,6 +299,21 @@ export class KeyRepository {
     return this.statements.models.run(json, now, id).changes === 1
   }
 
+  /**
+   * Several keys' model lists in one transaction (a validation run's answers of the last
+   * moment: one commit each cost ~30 µs against ~5); the ids of the keys that still exist.
+   */
+  setModelsMany(
+    lists: Iterable<readonly [number, readonly string[] | null]>,
+    now: number,
+  ): number[] {
+    const changed: number[] = []
+    this.db.transaction(() => {
+      for (const [id, models] of lists) if (this.setModels(id, models, now)) changed.push(id)
+    })()
+    return changed
+  }
+
   private read(query: SqlFragment, limit: number, offset: number): UpstreamKey[] {
     const rows = this.prepared(query.sql).all(...query.params, limit, offset) as KeyRow[]
     return rows.map(toUpstreamKey)

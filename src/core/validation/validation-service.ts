@@ -16,7 +16,7 @@ import { ValidationRun } from './validation-run'
 import { validationResult, type ValidationResult } from './validation-tally'
 
 export interface ValidationServiceDependencies {
-  keys: Pick<KeyRepository, 'status' | 'statuses' | 'inStates' | 'setModels'>
+  keys: Pick<KeyRepository, 'status' | 'statuses' | 'inStates' | 'setModelsMany'>
   /** The one way to a key's secret (decrypts; throws when the stored ciphertext was altered). */
   secrets: { readSecret(id: number): string | undefined }
   states: Pick<KeyStateService, 'transition'>
@@ -65,7 +65,8 @@ export class ValidationService {
   private readonly winding = new Set<Promise<void>>()
   /** The run started last (running, unwinding or over): what `status()` reports. */
   private latest: ValidationRun | undefined
-  private readonly modelsChanged = new Set<number>()
+  /** Model lists answered since the last progress event, written with it in one transaction. */
+  private readonly pendingModels = new Map<number, readonly string[]>()
   private closed = false
   private readonly added: number[] = []
   private addedTimer: NodeJS.Immediate | undefined
@@ -195,12 +196,17 @@ export class ValidationService {
     this.deps.logger.info('validation finished', run.tally.snapshot())
   }
 
-  /** Model lists first, so a listener reacting to the progress event reads fresh keys. */
+  /**
+   * Model lists first (written now, with the event that tells of them), so a listener reacting
+   * to the progress event reads fresh keys. A run's last progress event comes before it settles.
+   */
   private publish(run: ValidationRun): void {
-    if (this.modelsChanged.size > 0) {
-      const ids = [...this.modelsChanged]
-      this.modelsChanged.clear()
-      this.deps.events.emit('keys.changed', ids.length <= CHANGED_IDS_LIMIT ? { ids } : {})
+    if (this.pendingModels.size > 0) {
+      const ids = this.deps.keys.setModelsMany(this.pendingModels, this.deps.clock.now())
+      this.pendingModels.clear()
+      if (ids.length > 0) {
+        this.deps.events.emit('keys.changed', ids.length <= CHANGED_IDS_LIMIT ? { ids } : {})
+      }
     }
     this.deps.events.emit('validation.progress', run.tally.snapshot())
   }
@@ -245,7 +251,7 @@ export class ValidationService {
   private apply(id: number, { outcome, models }: ProbeResult): void {
     const { keys, states, clock, settings } = this.deps
     const now = clock.now()
-    if (models !== null && keys.setModels(id, models, now)) this.modelsChanged.add(id)
+    if (models !== null) this.pendingModels.set(id, models)
     const key = keys.status(id)
     if (!key) return
     const { cooldownBaseMs, cooldownMaxMs } = settings.get().routing

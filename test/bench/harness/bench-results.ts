@@ -126,6 +126,8 @@ export interface ValidationCase {
   latencyMs: number
   measuredMs: number
   idealMs: number
+  /** The mock's own round trip for one check, ms (its latency plus HTTP and its own work). */
+  mockRoundTripMs?: number
 }
 
 export interface ValidationSection {

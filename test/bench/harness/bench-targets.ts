@@ -95,7 +95,10 @@ export function judgeTargets(s: BenchSections): TargetVerdict[] {
     'validation within 10% of keys ÷ concurrency × latency',
     validation
       ? `${validation.keys} keys @ ${validation.concurrency}: ` +
-          `${(validation.measuredMs / 1000).toFixed(2)} s vs ideal ${(validation.idealMs / 1000).toFixed(2)} s`
+          `${(validation.measuredMs / 1000).toFixed(2)} s vs ideal ${(validation.idealMs / 1000).toFixed(2)} s` +
+          (validation.mockRoundTripMs === undefined
+            ? ''
+            : ` (mock round trip ${validation.mockRoundTripMs.toFixed(1)} ms)`)
       : null,
     validation ? validation.measuredMs <= validation.idealMs * 1.1 : null,
   )
