@@ -11,10 +11,6 @@ import type { TokenUsage } from './token-usage'
 import type { BodySink, UpstreamExchange, UpstreamHead } from './upstream-exchange'
 import { JsonUsageCollector } from './usage-from-json'
 
-function flushHeadIfNothingSent(relay: ResponseRelay): void {
-  relay.flushHeadIfNothingSent()
-}
-
 export type RelayEnd =
   | { ended: 'complete' }
   | { ended: 'client-gone' }
@@ -146,4 +142,9 @@ export class ResponseRelay implements BodySink {
   private usage(): TokenUsage | null {
     return this.sseTap?.usage ?? null
   }
+}
+
+/** `process.nextTick`'s callback for a relay's head (a function of the module: no closure). */
+function flushHeadIfNothingSent(relay: ResponseRelay): void {
+  relay.flushHeadIfNothingSent()
 }
