@@ -46,10 +46,16 @@ const windowSums = `COUNT(*) AS requests,
   COALESCE(SUM(outcome NOT IN ('success', 'cancelled')), 0) AS errors,
   COALESCE(SUM(total_tokens), 0) AS tokens`
 
-const insertColumns = `at, sub_key_id, provider_id, key_id, model, method, endpoint, status,
-  outcome, error_code, latency_ms, ttfb_ms, prompt_tokens, completion_tokens, cached_tokens,
-  reasoning_tokens, total_tokens, streamed, bytes_out, attempts`
-const COLUMNS = 20
+/**
+ * The columns a row binds: first the 16 every row binds, then the 4 that a common row
+ * (`isCommonRow`) has as literals instead, `commonLiterals` in the same order.
+ */
+const insertColumns = `at, sub_key_id, provider_id, key_id, model, endpoint, status, latency_ms,
+  ttfb_ms, prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, total_tokens,
+  streamed, bytes_out, method, outcome, error_code, attempts`
+const ALWAYS_BOUND = 16
+const commonLiterals = `'POST', 'success', NULL, 1`
+const placeholders = (count: number) => new Array<string>(count).fill('?').join(', ')
 /** Rows per multi-row INSERT: 500 bound values, far below SQLite's limit of 32,766. */
 const ROWS_PER_INSERT = 25
 
@@ -62,10 +68,12 @@ const ROWS_PER_INSERT = 25
  * needs that undo: every insert runs inside the usage writer's transaction, which rolls back
  * whole on any error, so `FAIL` (stop, keep the statement's earlier rows) ends the same.
  */
-function insertSql(rows: number): string {
-  const row = `(${new Array<string>(COLUMNS).fill('?').join(', ')})`
+function insertSql(row: string, rows: number): string {
   return `INSERT OR FAIL INTO request_log (${insertColumns}) VALUES ${new Array<string>(rows).fill(row).join(', ')}`
 }
+
+/** A row binding all 20 values. */
+const fullRow = `(${placeholders(ALWAYS_BOUND + 4)})`
 
 /**
  * Nearly every row is a successful POST answered by its first attempt. For a group made only of
@@ -73,17 +81,14 @@ function insertSql(rows: number): string {
  * binds 16 values a row instead of 20: binding costs ~0.1 µs per value whatever its type, so
  * that is 0.4 µs of the ~2.6 µs a row costs (docs/performance.md, "Fourth round").
  */
-function commonInsertSql(rows: number): string {
-  const row = `(?, ?, ?, ?, ?, 'POST', ?, ?, 'success', NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`
-  return `INSERT OR FAIL INTO request_log (${insertColumns}) VALUES ${new Array<string>(rows).fill(row).join(', ')}`
-}
+const commonRow = `(${placeholders(ALWAYS_BOUND)}, ${commonLiterals})`
 
 function isCommonRow(r: CompletedRequest): boolean {
   return r.outcome === 'success' && r.method === 'POST' && r.errorCode === null && r.attempts === 1
 }
 
-/** A common row's values in `commonInsertSql` order (`insertColumns` without the literals). */
-function pushCommonColumns(values: (string | number | null)[], r: CompletedRequest): void {
+/** The values every row binds, in `insertColumns` order: all a common row binds. */
+function pushAlwaysBound(values: (string | number | null)[], r: CompletedRequest): void {
   values.push(
     r.at,
     r.subKeyId,
@@ -106,28 +111,8 @@ function pushCommonColumns(values: (string | number | null)[], r: CompletedReque
 
 /** A request's values in `insertColumns` order. */
 function pushColumns(values: (string | number | null)[], r: CompletedRequest): void {
-  values.push(
-    r.at,
-    r.subKeyId,
-    r.providerId,
-    r.keyId,
-    r.model,
-    r.method,
-    r.endpoint,
-    r.status,
-    r.outcome,
-    r.errorCode,
-    Math.round(r.latencyMs),
-    r.ttfbMs === null ? null : Math.round(r.ttfbMs),
-    r.promptTokens,
-    r.completionTokens,
-    r.cachedTokens,
-    r.reasoningTokens,
-    r.totalTokens,
-    r.streamed ? 1 : 0,
-    r.bytesOut,
-    r.attempts,
-  )
+  pushAlwaysBound(values, r)
+  values.push(r.method, r.outcome, r.errorCode, r.attempts)
 }
 
 const filterColumns: Record<Exclude<keyof LogFilter, 'from' | 'to'>, string> = {
@@ -153,9 +138,9 @@ export class RequestLogRepository {
   private readonly pruneStatement: Statement<[number, number]>
 
   constructor(private readonly db: Database) {
-    this.insertOne = db.prepare(insertSql(1))
-    this.insertMany = db.prepare(insertSql(ROWS_PER_INSERT))
-    this.insertManyCommon = db.prepare(commonInsertSql(ROWS_PER_INSERT))
+    this.insertOne = db.prepare(insertSql(fullRow, 1))
+    this.insertMany = db.prepare(insertSql(fullRow, ROWS_PER_INSERT))
+    this.insertManyCommon = db.prepare(insertSql(commonRow, ROWS_PER_INSERT))
     this.edgeStatement = db.prepare(`SELECT ${windowSums} FROM request_log WHERE at > ? AND at < ?`)
     this.secondsStatement = db.prepare(`
       SELECT at / 1000 AS second, ${windowSums}
@@ -180,7 +165,7 @@ export class RequestLogRepository {
       let common = true
       for (let i = next; common && i < end; i++) common = isCommonRow(requests[i]!)
       if (common) {
-        for (let i = next; i < end; i++) pushCommonColumns(values, requests[i]!)
+        for (let i = next; i < end; i++) pushAlwaysBound(values, requests[i]!)
         this.insertManyCommon.run(values)
       } else {
         for (let i = next; i < end; i++) pushColumns(values, requests[i]!)
