@@ -23,8 +23,8 @@ const DAY = 86_400_000
 export const WINDOW_LENGTHS = { lastMinute: MINUTE, lastHour: HOUR, last24h: DAY } as const
 export type WindowName = keyof typeof WINDOW_LENGTHS
 
-/** Shortest first: each window contains the one before it. */
-const WINDOW_NAMES: readonly WindowName[] = ['lastMinute', 'lastHour', 'last24h']
+/** In `WINDOW_LENGTHS`' order, shortest first: each window contains the one before it. */
+const WINDOW_NAMES = Object.keys(WINDOW_LENGTHS) as readonly WindowName[]
 
 /**
  * Reads the requests of one partial second from the store: those with `from < at < to`. The
