@@ -1,5 +1,6 @@
 import { skipValue } from './json-top-level'
 import { isObject, normalizeUsage, type TokenUsage } from './token-usage'
+import { readUsageBytes } from './usage-bytes-reader'
 import { lastUsageObjectStart } from './usage-object-probe'
 
 /**
@@ -57,13 +58,17 @@ export class JsonUsageCollector {
 }
 
 /**
- * The last `"usage"` object of `tail`; null when there is no `"usage"` key at all, undefined when
+ * The last `"usage"` object of `tail`, read from its bytes where it can be (`readUsageBytes`),
+ * else parsed; null when there is no `"usage"` key at all, undefined when
  * there is one but its value is not a complete object (the caller may parse the whole body).
  */
 function usageFromTail(tail: Buffer): TokenUsage | null | undefined {
   const start = lastUsageObjectStart(tail)
   if (start === null) return null
-  const end = start === -1 ? -1 : skipValue(tail, start)
+  if (start === -1) return undefined
+  const read = readUsageBytes(tail, start)
+  if (read !== undefined) return read
+  const end = skipValue(tail, start)
   if (end === -1) return undefined
   return normalizeUsage(JSON.parse(tail.toString('utf8', start, end)))
 }
