@@ -1,3 +1,5 @@
+import { decimalDigitsValue } from '../decimal-digits'
+
 /**
  * Response headers as undici's `request()` (a plain record, names in lower case) or `fetch()`
  * (a `Headers` object) hand them over.
@@ -35,23 +37,7 @@ export function headerValue(headers: HeaderBag | undefined, name: string): strin
 /** A non-negative integer header, or null when absent or not a number. */
 export function headerCount(headers: HeaderBag | undefined, name: string): number | null {
   const value = headerValue(headers, name)
-  return value === undefined ? null : digitsValue(value)
-}
-
-/**
- * The number a string of decimal digits spells, or null. A loop over char codes rather than a
- * regular expression and `Number`: two of these run for every proxied answer (`readHeadroom`).
- */
-function digitsValue(text: string): number | null {
-  if (text.length === 0) return null
-  let value = 0
-  for (let i = 0; i < text.length; i++) {
-    const digit = text.charCodeAt(i) - 48
-    if (digit < 0 || digit > 9) return null
-    value = value * 10 + digit
-  }
-  // Past 15 digits the running sum may round differently from the parse of the whole.
-  return text.length > 15 ? Number(text) : value
+  return value === undefined ? null : decimalDigitsValue(value)
 }
 
 /** OpenAI's `x-ratelimit-remaining-*` headers, which the `headroom` strategy ranks keys by. */

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream'
 import { ProxyError } from '../../shared/proxy-errors'
+import { decimalDigitsValue } from '../decimal-digits'
 import { bodyKindOf } from './content-type'
 
 /** The two limits of settings.proxy (SPEC §4: 32 MiB JSON, 100 MiB multipart by default). */
@@ -40,11 +41,11 @@ export function checkDeclaredLength(headers: FramingHeaders, limit: number): num
     throw new ProxyError('invalid_request', 'Content-Length and Transfer-Encoding together')
   }
   if (length === undefined) return null
-  const text = typeof length === 'object' ? length.join(',') : String(length)
-  if (!/^\d{1,16}$/.test(text.trim())) {
+  const text = (typeof length === 'object' ? length.join(',') : String(length)).trim()
+  const declared = text.length <= 16 ? decimalDigitsValue(text) : null
+  if (declared === null) {
     throw new ProxyError('invalid_request', 'Content-Length is not a single decimal number')
   }
-  const declared = Number(text.trim())
   if (declared > limit) throw tooLarge(limit)
   return declared
 }

@@ -1,7 +1,11 @@
 /** The path of a request target, without its query string or fragment. */
 export function pathOf(target: string): string {
-  const end = target.search(/[?#]/)
-  return end === -1 ? target : target.slice(0, end)
+  // A char-code loop, not `search(/[?#]/)`: several run for every proxied request.
+  for (let i = 0; i < target.length; i++) {
+    const code = target.charCodeAt(i)
+    if (code === 63 /* ? */ || code === 35 /* # */) return target.slice(0, i)
+  }
+  return target
 }
 
 /**

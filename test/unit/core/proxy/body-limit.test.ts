@@ -26,6 +26,8 @@ describe('checkDeclaredLength', () => {
     expect(checkDeclaredLength({ 'content-length': '1024' }, 2048)).toBe(1024)
     expect(checkDeclaredLength({ 'content-length': '2048' }, 2048)).toBe(2048)
     expect(checkDeclaredLength({}, 2048)).toBeNull()
+    expect(checkDeclaredLength({ 'content-length': ' 12 ' }, 2048)).toBe(12)
+    expect(checkDeclaredLength({ 'content-length': '0000000000000012' }, 2048)).toBe(12)
     expect(checkDeclaredLength({ 'transfer-encoding': 'chunked' }, 2048)).toBeNull()
   })
 
@@ -42,6 +44,9 @@ describe('checkDeclaredLength', () => {
     [{ 'content-length': '10, 10' }],
     [{ 'content-length': ['10', '12'] }],
     [{ 'content-length': '' }],
+    [{ 'content-length': '12345678901234567' }],
+    [{ 'content-length': '+10' }],
+    [{ 'content-length': '١٢' }],
   ])('refuses smuggling-shaped framing %j with 400', (headers) => {
     expect(() => checkDeclaredLength(headers, 2048)).toThrow(
       expect.objectContaining({ code: 'invalid_request', status: 400 }),
