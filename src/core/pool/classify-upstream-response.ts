@@ -66,7 +66,7 @@ export function classifyUpstreamResponse(
   body: unknown,
   now: number,
 ): UpstreamOutcome {
-  if (status >= 200 && status < 300) return { kind: 'success', status, detail: `HTTP ${status}` }
+  if (status >= 200 && status < 300) return successOutcome(status)
   const { code, type, message } = errorFields(body)
   const label = [status, code || type].filter(Boolean).join(' ')
   const detail = redact(message ? `${label}: ${message}` : label)
@@ -85,6 +85,21 @@ export function classifyUpstreamResponse(
   if (status === 408 || status >= 500) return { kind: 'server-error', status, detail }
   if (status >= 400 && quotaCode) return { kind: 'exhausted', status, detail }
   return { kind: 'client-error', status, detail }
+}
+
+/**
+ * One frozen outcome per 2xx status, made once: every relayed answer is classified, and its
+ * `detail` string was built anew each time.
+ */
+const successOutcomes = new Map<number, UpstreamOutcome>()
+
+function successOutcome(status: number): UpstreamOutcome {
+  let outcome = successOutcomes.get(status)
+  if (outcome === undefined) {
+    outcome = Object.freeze({ kind: 'success', status, detail: `HTTP ${status}` } as const)
+    successOutcomes.set(status, outcome)
+  }
+  return outcome
 }
 
 const networkDetail: Record<NetworkErrorKind, string> = {

@@ -91,6 +91,8 @@ export class ProxiedRequest implements BodyListener, HeadListener, RelayListener
   private serverErrors = 0
   private failure: ProxyError | null = null
   private deadline = 0
+  /** The clock read that set `deadline`. */
+  private admittedAt = 0
   private readonly tried = new Set<number>()
   private route: RouteTarget | null = null
 
@@ -140,7 +142,8 @@ export class ProxiedRequest implements BodyListener, HeadListener, RelayListener
       this.body = edit.body
       this.stripUsageChunk = edit.stripUsageChunk
       const proxy = deps.settings().proxy
-      this.deadline = Date.now() + proxy.connectTimeoutMs + proxy.firstByteTimeoutMs
+      this.admittedAt = Date.now()
+      this.deadline = this.admittedAt + proxy.connectTimeoutMs + proxy.firstByteTimeoutMs
     } catch (error) {
       return this.fail(error)
     }
@@ -158,7 +161,8 @@ export class ProxiedRequest implements BodyListener, HeadListener, RelayListener
       if (this.cancellation.aborted) return this.finish()
       const proxy = deps.settings().proxy
       if (this.countedAttempts >= proxy.maxAttempts) return this.giveUp()
-      const remaining = this.deadline - Date.now()
+      // The first attempt starts in the turn that set the deadline: no second clock read.
+      const remaining = this.deadline - (this.attempts === 0 ? this.admittedAt : Date.now())
       if (remaining <= 0) {
         this.failure ??= new ProxyError('upstream_timeout')
         return this.giveUp()
@@ -223,10 +227,12 @@ export class ProxiedRequest implements BodyListener, HeadListener, RelayListener
   private deliver(exchange: UpstreamExchange, head: UpstreamHead): void {
     const { deps } = this.context
     const route = this.route!
+    const now = deps.clock.now()
     deps.router.report(
       route.keyId,
-      classifyUpstreamResponse(head.statusCode, head.headers, null, deps.clock.now()),
+      classifyUpstreamResponse(head.statusCode, head.headers, null, now),
       head.headers,
+      now,
     )
     if (this.cancellation.aborted) {
       exchange.abort()
@@ -337,14 +343,15 @@ export class ProxiedRequest implements BodyListener, HeadListener, RelayListener
     this.settled = true
     const { deps, inFlight } = this.context
     const id = this.entry.record.id
+    // One clock read for the counters and the log row of the same request.
+    const now = deps.clock.now()
     try {
       if (this.delivered) {
-        const now = deps.clock.now()
         const tokens = this.usage?.totalTokens ?? 0
         deps.subKeys.noteUsage(id, tokens, now)
         deps.usage.addSubKey({ id, requests: 1, tokens, lastUsedAt: now })
       } else if (this.reserved) deps.subKeys.refund(id)
-      this.record(failure)
+      this.record(failure, now)
     } catch (error) {
       deps.logger.error('proxy request bookkeeping failed', {
         subKeyId: id,
@@ -356,8 +363,8 @@ export class ProxiedRequest implements BodyListener, HeadListener, RelayListener
   }
 
   /** One log row per admitted request, whatever happened to it (issue 5). Memory only. */
-  private record(failure: unknown): void {
-    const { recorder, clock } = this.context.deps
+  private record(failure: unknown, now: number): void {
+    const { recorder } = this.context.deps
     if (!recorder) return
     // The socket may be gone before its 'close' event has cancelled the request.
     const unfinished = this.res.destroyed && !this.res.writableFinished
@@ -375,7 +382,7 @@ export class ProxiedRequest implements BodyListener, HeadListener, RelayListener
     const usage = this.usage
     const model = this.model
     recorder.record({
-      at: clock.now(),
+      at: now,
       subKeyId: this.entry.record.id,
       providerId: this.providerId,
       keyId: this.keyId,

@@ -150,10 +150,15 @@ export class KeyRouter {
   /**
    * Learns from one attempt's answer: the state machine decides (and the pool persists any
    * transition), the headroom headers feed the `headroom` strategy, and the key's counters are
-   * queued for the next batch. Returns the decision (whether to try another key).
+   * queued for the next batch. Returns the decision (whether to try another key). `now` is the
+   * caller's when it has just read the clock for the same answer.
    */
-  report(keyId: number, outcome: UpstreamOutcome, headers?: HeaderBag): KeyDecision | undefined {
-    const now = this.deps.clock.now()
+  report(
+    keyId: number,
+    outcome: UpstreamOutcome,
+    headers?: HeaderBag,
+    now: number = this.deps.clock.now(),
+  ): KeyDecision | undefined {
     const { cooldownBaseMs, cooldownMaxMs } = this.deps.settings().routing
     const decision = this.pool.observe(
       keyId,
