@@ -128,6 +128,11 @@ export interface ValidationCase {
   idealMs: number
   /** The mock's own round trip for one check, ms (its latency plus HTTP and its own work). */
   mockRoundTripMs?: number
+  /**
+   * The same checks' requests from a bare undici client at the same concurrency, ms: the floor
+   * that this machine and the mock set, with nothing of KeyPool's in it.
+   */
+  bareClientMs?: number
 }
 
 export interface ValidationSection {

@@ -98,7 +98,10 @@ export function judgeTargets(s: BenchSections): TargetVerdict[] {
           `${(validation.measuredMs / 1000).toFixed(2)} s vs ideal ${(validation.idealMs / 1000).toFixed(2)} s` +
           (validation.mockRoundTripMs === undefined
             ? ''
-            : ` (mock round trip ${validation.mockRoundTripMs.toFixed(1)} ms)`)
+            : ` (mock round trip ${validation.mockRoundTripMs.toFixed(1)} ms)`) +
+          (validation.bareClientMs === undefined
+            ? ''
+            : `; a bare client ${(validation.bareClientMs / 1000).toFixed(2)} s`)
       : null,
     validation ? validation.measuredMs <= validation.idealMs * 1.1 : null,
   )
