@@ -126,8 +126,8 @@ function count(slot: number): number | null {
 }
 
 /**
- * `usage[chat] ?? usage[responses]`, as an offset from PROMPT_DETAILS / COMPLETION_DETAILS's
- * pair, when that value is an object; -1 when it is not.
+ * Which detail object `usage[chat] ?? usage[responses]` is, as its slot minus PROMPT_DETAILS
+ * (0–3, the offset of its counts), when that value is an object; -1 when it is not.
  */
 function details(chat: number, responses: number): number {
   const chosen = slots[chat] === ABSENT || slots[chat] === DETAILS_NULL ? responses : chat
