@@ -63,7 +63,8 @@ function keyEquals(
   return JSON.parse(Buffer.from(text.subarray(tokenStart, tokenEnd)).toString('utf8')) === key
 }
 
-function skipSpace(text: Uint8Array, i: number): number {
+/** The offset of the first byte at or after `i` that is not JSON whitespace. */
+export function skipSpace(text: Uint8Array, i: number): number {
   while (i < text.length) {
     const c = text[i]
     if (c !== 32 && c !== 9 && c !== 10 && c !== 13) break

@@ -1,6 +1,11 @@
 const LF = 10
 const CR = 13
 
+/** The same bytes as a Buffer (for `indexOf` and `toString`), without a copy. */
+export function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)
+}
+
 /** Told where the events of a chunk end, in order, while `SseEventFramer.scan` runs. */
 export interface SseEventSink {
   /**
@@ -25,9 +30,7 @@ export class SseEventFramer {
   private pendingCr: 'none' | 'line' | 'event' = 'none'
 
   scan(chunk: Uint8Array, sink: SseEventSink): void {
-    const bytes = Buffer.isBuffer(chunk)
-      ? chunk
-      : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length)
+    const bytes = asBuffer(chunk)
     let from = 0
     if (this.pendingCr !== 'none' && bytes.length > 0) {
       if (bytes[0] === LF) {

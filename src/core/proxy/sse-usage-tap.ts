@@ -1,11 +1,12 @@
 import { createParser, type EventSourceMessage, type EventSourceParser } from 'eventsource-parser'
-import { SseEventFramer, type SseEventSink } from './sse-event-framer'
+import { asBuffer, SseEventFramer, type SseEventSink } from './sse-event-framer'
 import { isObject, normalizeUsage, type TokenUsage } from './token-usage'
 import { bytesHaveUsageObject, hasUsageObject, indexOfUsageKey } from './usage-object-probe'
 
 const LF = 10
 const CR = 13
 const empty = new Uint8Array(0)
+const emptyBuffer = Buffer.alloc(0)
 
 /**
  * No usage-only chunk comes near this size; a longer event is forwarded as its bytes arrive
@@ -60,7 +61,7 @@ export class SseUsageTap implements SseEventSink {
   private lastParsed = false
   private lastForwarded = true
   // The chunk being pushed: where its current event starts, its forwarded range, its cuts.
-  private chunk: Uint8Array = empty
+  private chunk: Buffer = emptyBuffer
   private start = 0
   private kept = 0
   private out: Uint8Array[] | null = null
@@ -79,14 +80,14 @@ export class SseUsageTap implements SseEventSink {
   push(chunk: Uint8Array): Uint8Array {
     const n = chunk.length
     // `out` is null between pushes.
-    this.chunk = chunk
+    this.chunk = asBuffer(chunk)
     this.start = 0
     this.kept = 0
     this.framer.scan(chunk, this)
     const start = this.start
     let kept = this.kept
     let out = this.out
-    this.chunk = empty
+    this.chunk = emptyBuffer
     this.out = null
     if (start < n) this.hold(chunk.subarray(start))
     if (!this.strip) return chunk
@@ -145,7 +146,7 @@ export class SseUsageTap implements SseEventSink {
     this.unreadable = false
     let usageOnly = false
     if (readable) {
-      if (held.length === 0) usageOnly = this.inspect(asBuffer(chunk), start, end)
+      if (held.length === 0) usageOnly = this.inspect(chunk, start, end)
       else {
         const whole = Buffer.concat([...held, chunk.subarray(start, end)])
         usageOnly = this.inspect(whole, 0, whole.length)
@@ -254,10 +255,6 @@ function cut(out: Uint8Array[] | null, chunk: Uint8Array, from: number, to: numb
   const pieces = out ?? []
   if (to > from) pieces.push(chunk.subarray(from, to))
   return pieces
-}
-
-function asBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)
 }
 
 function join(parts: Uint8Array[]): Uint8Array {

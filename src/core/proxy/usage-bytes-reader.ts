@@ -1,3 +1,4 @@
+import { skipSpace } from './json-top-level'
 import type { TokenUsage } from './token-usage'
 
 /*
@@ -271,15 +272,6 @@ function skipString(text: Uint8Array, i: number): number {
     if (c === BACKSLASH || c < 0x20) return -1
   }
   return -1
-}
-
-function skipSpace(text: Uint8Array, i: number): number {
-  while (i < text.length) {
-    const c = text[i]
-    if (c !== 32 && c !== 10 && c !== 13 && c !== 9) break
-    i++
-  }
-  return i
 }
 
 /** The slot of the key in `text[from, to)`, or -1 for a key this does not read. */

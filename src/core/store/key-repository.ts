@@ -308,9 +308,9 @@ export class KeyRepository {
     now: number,
   ): number[] {
     const changed: number[] = []
-    this.db.transaction(() => {
+    this.transaction(() => {
       for (const [id, models] of lists) if (this.setModels(id, models, now)) changed.push(id)
-    })()
+    })
     return changed
   }
 
