@@ -76,6 +76,26 @@ describe('validation runs', () => {
     expect(progress.at(-1)).toMatchObject({ finished: true, done: 30, active: 29, invalid: 1 })
   })
 
+  it('tells of no answer before its state is stored: each progress event counts what the keys say', async () => {
+    mock = await startMockUpstream({ latencyMs: 30 })
+    core = openValidationCore(mock.url, { settings: { validation: { concurrency: 2 } } })
+    const ids = await addKeys(core, names(32))
+    const dead = names(32).filter((_, index) => index % 2 === 0)
+    for (const name of dead) mock.script(mockKey(name), 'unauthorized')
+    const seen: { counted: number; stored: number }[] = []
+    core.events.on('validation.progress', (event) => {
+      const stored = ids.filter((id) => core!.keys.get(id).state === 'invalid').length
+      seen.push({ counted: event.invalid, stored })
+    })
+    core.validation.start('all')
+    await core.validation.whenIdle()
+
+    expect(seen.length).toBeGreaterThanOrEqual(3)
+    expect(seen.some(({ counted }) => counted > 0 && counted < dead.length)).toBe(true)
+    for (const { counted, stored } of seen) expect(stored).toBe(counted)
+    expect(seen.at(-1)).toEqual({ counted: dead.length, stored: dead.length })
+  })
+
   it('cancels: checks in flight are dropped, queued keys never go out', async () => {
     mock = await startMockUpstream({ latencyMs: 80 })
     core = openValidationCore(mock.url, { settings: { validation: { concurrency: 2 } } })

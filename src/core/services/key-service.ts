@@ -49,10 +49,17 @@ const SEAL_CHUNK = 5_000
 const isUniqueViolation = (error: unknown): boolean =>
   (error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE'
 
+/** A key's plaintext secret and the provider it belongs to. */
+export interface KeyCredential {
+  providerId: number
+  secret: string
+}
+
 /**
  * Upstream keys as the user manages them: add (text, files), list, export, edit, delete and
- * enable/disable. Secrets are encrypted on the way in and only ever leave through `readSecret`,
- * for the proxy; every listing is masked. State changes go through `KeyStateService`.
+ * enable/disable. Secrets are encrypted on the way in and only ever leave through `readSecret`
+ * (for the proxy) and `readCredential` (for validation); every listing is masked. State
+ * changes go through `KeyStateService`.
  */
 export class KeyService {
   private readonly keys: KeyRepository
@@ -174,8 +181,18 @@ export class KeyService {
    * does not exist; throws `KeyDecryptError` when its stored ciphertext was altered.
    */
   readSecret(id: number): string | undefined {
+    return this.readCredential(id)?.secret
+  }
+
+  /**
+   * A key's secret and its provider in one read (what a validation check needs to call the
+   * key's upstream). Undefined and throws as `readSecret`.
+   */
+  readCredential(id: number): KeyCredential | undefined {
     const stored = this.keys.sealed(id)
-    return stored && this.deps.cipher.decrypt(id, stored.sealed, stored.fingerprint)
+    if (!stored) return undefined
+    const secret = this.deps.cipher.decrypt(id, stored.sealed, stored.fingerprint)
+    return { providerId: stored.provider_id, secret }
   }
 
   /** Writes a batch of usage counters; no event, the stats have their own. */

@@ -16,6 +16,13 @@ export interface KeyInsert {
   weight: number
 }
 
+/** A key's secret as stored (see `KeyCipher`), and the provider it is sent to. */
+export interface SealedRow {
+  sealed: Buffer
+  fingerprint: Buffer
+  provider_id: number
+}
+
 /** What the state machine decides from, plus where the key belongs. */
 export interface KeyStatusRecord {
   id: number
@@ -119,8 +126,8 @@ export class KeyRepository {
       routingSome: db.prepare<[string], RoutingRow>(
         `SELECT ${ROUTING_COLUMNS} FROM upstream_keys WHERE ${IN_IDS}`,
       ),
-      sealed: db.prepare<[number], { sealed: Buffer; fingerprint: Buffer }>(
-        'SELECT sealed, fingerprint FROM upstream_keys WHERE id = ?',
+      sealed: db.prepare<[number], SealedRow>(
+        'SELECT sealed, fingerprint, provider_id FROM upstream_keys WHERE id = ?',
       ),
       update: db.prepare<[string, number, number, number, number], KeyRow>(
         `UPDATE upstream_keys SET label = ?, weight = ?, provider_id = ?, updated_at = ?
@@ -241,7 +248,8 @@ export class KeyRepository {
     return rows.map(toPoolKey)
   }
 
-  sealed(id: number): { sealed: Buffer; fingerprint: Buffer } | undefined {
+  /** The stored ciphertext, what it is bound to, and the key's provider: one read per check. */
+  sealed(id: number): SealedRow | undefined {
     return this.statements.sealed.get(id)
   }
 

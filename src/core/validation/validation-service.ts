@@ -5,8 +5,10 @@ import type { Clock } from '../clock'
 import { AppError } from '../errors'
 import type { EventBus } from '../events/event-bus'
 import type { Logger } from '../logger'
+import type { UpstreamOutcome } from '../pool/classify-upstream-response'
 import { decideKeyState } from '../pool/key-state-machine'
 import { CHANGED_IDS_LIMIT, type KeyStateService } from '../services/key-state-service'
+import type { KeyService } from '../services/key-service'
 import type { ProviderService } from '../services/provider-service'
 import type { SettingsService } from '../services/settings-service'
 import type { KeyRepository } from '../store/key-repository'
@@ -16,9 +18,9 @@ import { ValidationRun } from './validation-run'
 import { validationResult, type ValidationResult } from './validation-tally'
 
 export interface ValidationServiceDependencies {
-  keys: Pick<KeyRepository, 'status' | 'statuses' | 'inStates' | 'setModelsMany'>
+  keys: Pick<KeyRepository, 'statuses' | 'inStates' | 'setModelsMany'>
   /** The one way to a key's secret (decrypts; throws when the stored ciphertext was altered). */
-  secrets: { readSecret(id: number): string | undefined }
+  secrets: Pick<KeyService, 'readCredential'>
   states: Pick<KeyStateService, 'transition'>
   providers: Pick<ProviderService, 'get'>
   settings: Pick<SettingsService, 'get'>
@@ -67,6 +69,12 @@ export class ValidationService {
   private latest: ValidationRun | undefined
   /** Model lists answered since the last progress event, written with it in one transaction. */
   private readonly pendingModels = new Map<number, readonly string[]>()
+  /**
+   * Answers that may move a key, applied with the next progress event (≤ `progressIntervalMs`
+   * later), not as each arrives: answers come in bursts, and every one applied on arrival
+   * delays the next requests of the checks behind it (issue 8).
+   */
+  private readonly pendingOutcomes = new Map<number, UpstreamOutcome>()
   private closed = false
   private readonly added: number[] = []
   private addedTimer: NodeJS.Immediate | undefined
@@ -197,10 +205,12 @@ export class ValidationService {
   }
 
   /**
-   * Model lists first (written now, with the event that tells of them), so a listener reacting
-   * to the progress event reads fresh keys. A run's last progress event comes before it settles.
+   * States and model lists first (written now, with the event that tells of them), so a listener
+   * reacting to the progress event reads fresh keys. A run's last progress event comes before it
+   * settles, so a settled run has applied every answer it counted.
    */
   private publish(run: ValidationRun): void {
+    this.applyOutcomes()
     if (this.pendingModels.size > 0) {
       const ids = this.deps.keys.setModelsMany(this.pendingModels, this.deps.clock.now())
       this.pendingModels.clear()
@@ -212,14 +222,14 @@ export class ValidationService {
   }
 
   private async check(id: number, signal: AbortSignal): Promise<ValidationResult | undefined> {
-    const { keys, providers, secrets, settings, logger } = this.deps
-    const key = keys.status(id)
-    if (!key) return 'unknown'
+    const { providers, secrets, settings, logger } = this.deps
     let baseUrl: string
-    let secret: string | undefined
+    let secret: string
     try {
-      baseUrl = providers.get(key.providerId).baseUrl
-      secret = secrets.readSecret(id)
+      const credential = secrets.readCredential(id)
+      if (!credential) return 'unknown'
+      baseUrl = providers.get(credential.providerId).baseUrl
+      secret = credential.secret
     } catch (error) {
       logger.warn('validation skipped a key', {
         keyId: id,
@@ -227,7 +237,6 @@ export class ValidationService {
       })
       return 'unknown'
     }
-    if (secret === undefined) return 'unknown'
     const { validation } = settings.get()
     let result: ProbeResult
     try {
@@ -243,33 +252,47 @@ export class ValidationService {
       return undefined
     }
     if (signal.aborted) return undefined
-    this.apply(id, result)
-    return validationResult(result.outcome.kind)
+    const { outcome, models } = result
+    if (models !== null) this.pendingModels.set(id, models)
+    if (changesState(outcome)) this.pendingOutcomes.set(id, outcome)
+    return validationResult(outcome.kind)
   }
 
-  /** Decides from the key's state as it is now (traffic may have moved it meanwhile). */
-  private apply(id: number, { outcome, models }: ProbeResult): void {
+  /**
+   * Applies the answers since the last progress event, each decided from its key's state as it
+   * is now (traffic may have moved it meanwhile), with one read of those keys.
+   */
+  private applyOutcomes(): void {
+    if (this.pendingOutcomes.size === 0) return
     const { keys, states, clock, settings } = this.deps
+    const outcomes = new Map(this.pendingOutcomes)
+    this.pendingOutcomes.clear()
     const now = clock.now()
-    if (models !== null) this.pendingModels.set(id, models)
-    const key = keys.status(id)
-    if (!key) return
     const { cooldownBaseMs, cooldownMaxMs } = settings.get().routing
-    const decision = decideKeyState(
-      key,
-      { source: 'validation', outcome },
-      { now, settings: { cooldownBaseMs, cooldownMaxMs } },
-    )
-    if (!decision.changed) return
-    states.transition(id, decision.to, {
-      reason: decision.reason.startsWith('validation')
-        ? decision.reason
-        : `validation: ${decision.reason}`,
-      httpStatus: decision.status,
-      message: outcome.detail,
-      expectedFrom: decision.from,
-      cooldownUntil: decision.cooldownUntil,
-      resetFailures: decision.resetsFailures,
-    })
+    for (const key of keys.statuses([...outcomes.keys()])) {
+      const outcome = outcomes.get(key.id) as UpstreamOutcome
+      const decision = decideKeyState(
+        key,
+        { source: 'validation', outcome },
+        { now, settings: { cooldownBaseMs, cooldownMaxMs } },
+      )
+      if (!decision.changed) continue
+      states.transition(key.id, decision.to, {
+        reason: decision.reason.startsWith('validation')
+          ? decision.reason
+          : `validation: ${decision.reason}`,
+        httpStatus: decision.status,
+        message: outcome.detail,
+        expectedFrom: decision.from,
+        cooldownUntil: decision.cooldownUntil,
+        resetFailures: decision.resetsFailures,
+      })
+    }
   }
 }
+
+/** A 5xx, a client error or no answer says nothing about the key (SPEC §2.3). */
+const changesState = (outcome: UpstreamOutcome): boolean =>
+  outcome.kind !== 'server-error' &&
+  outcome.kind !== 'client-error' &&
+  outcome.kind !== 'network-error'
