@@ -1,11 +1,13 @@
-import { Agent, request, type Dispatcher } from 'undici'
+import { Agent, type Dispatcher } from 'undici'
 import {
   classifyNetworkError,
   classifyUpstreamResponse,
   type UpstreamOutcome,
 } from '../pool/classify-upstream-response'
 import { networkErrorKind } from '../pool/network-error-kind'
-import { parseLoose, readLimitedBody } from './read-limited-body'
+import { upstreamTarget } from '../proxy/upstream-target'
+import { CheckGuard } from './check-guard'
+import { ProbeAnswer } from './probe-answer'
 
 /** What one check found out about one key. */
 export interface ProbeResult {
@@ -46,7 +48,8 @@ const MAX_CONNECTIONS_PER_ORIGIN = 64
  * The free check (`GET {base}/models`) and the optional paid one (a 1-token completion) for one
  * key, classified exactly like proxied traffic. It has its own bounded undici Agent so a large
  * validation run never competes with the proxy's connections, and it never throws: no answer is
- * a `network-error` outcome. Cancelling `signal` rejects with the signal's reason.
+ * a `network-error` outcome. Cancelling `signal` rejects with the signal's reason; a signal
+ * that times out (a `TimeoutError`, as `AbortSignal.timeout`'s) is a timeout like the deadline.
  */
 export class ValidationProbe {
   private readonly dispatcher: Dispatcher
@@ -70,21 +73,27 @@ export class ValidationProbe {
   }
 
   async check(probe: ProbeRequest, signal: AbortSignal): Promise<ProbeResult> {
-    const deadline = AbortSignal.any([signal, AbortSignal.timeout(this.timeouts.totalMs)])
-    const listed = await this.send(probe, 'GET', 'models', undefined, deadline, MAX_MODELS_BYTES)
-    if (listed.outcome.kind !== 'success') return { outcome: listed.outcome, models: null }
-    const models = modelIds(listed.body)
-    if (probe.thoroughModel === undefined) return { outcome: listed.outcome, models }
-    const body = JSON.stringify({
-      model: probe.thoroughModel,
-      messages: [{ role: 'user', content: 'ping' }],
-      max_tokens: 1,
-    })
-    const paid = await this.send(probe, 'POST', 'chat/completions', body, deadline, MAX_ERROR_BYTES)
-    // A client error (model not offered, parameter refused), a 5xx or no answer says nothing
-    // about the key: the free check's verdict stands.
-    const telling = ['success', 'invalid', 'exhausted', 'rate-limited'].includes(paid.outcome.kind)
-    return { outcome: telling ? paid.outcome : listed.outcome, models }
+    const guard = new CheckGuard(signal, this.timeouts.totalMs)
+    try {
+      const listed = await this.send(probe, 'GET', 'models', undefined, guard, MAX_MODELS_BYTES)
+      if (listed.outcome.kind !== 'success') return { outcome: listed.outcome, models: null }
+      const models = modelIds(listed.body)
+      if (probe.thoroughModel === undefined) return { outcome: listed.outcome, models }
+      const body = JSON.stringify({
+        model: probe.thoroughModel,
+        messages: [{ role: 'user', content: 'ping' }],
+        max_tokens: 1,
+      })
+      const paid = await this.send(probe, 'POST', 'chat/completions', body, guard, MAX_ERROR_BYTES)
+      // A client error (model not offered, parameter refused), a 5xx or no answer says nothing
+      // about the key: the free check's verdict stands.
+      const telling = ['success', 'invalid', 'exhausted', 'rate-limited'].includes(
+        paid.outcome.kind,
+      )
+      return { outcome: telling ? paid.outcome : listed.outcome, models }
+    } finally {
+      guard.dispose()
+    }
   }
 
   /** Closes the Agent (when it made its own), dropping idle keep-alive connections. */
@@ -97,35 +106,29 @@ export class ValidationProbe {
     method: 'GET' | 'POST',
     endpoint: string,
     body: string | undefined,
-    signal: AbortSignal,
+    guard: CheckGuard,
     maxBytes: number,
   ): Promise<{ outcome: UpstreamOutcome; body: unknown }> {
-    const url = `${probe.baseUrl.replace(/\/+$/, '')}/${endpoint}`
     try {
-      const response = await request(url, {
-        method,
-        dispatcher: this.dispatcher,
-        signal,
-        headers: {
-          authorization: `Bearer ${probe.secret}`,
-          accept: 'application/json',
-          ...(body !== undefined && { 'content-type': 'application/json' }),
-        },
-        ...(body !== undefined && { body }),
-      })
-      const success = response.statusCode >= 200 && response.statusCode < 300
-      const text = await readLimitedBody(response.body, success ? maxBytes : MAX_ERROR_BYTES)
-      const parsed = parseLoose(text)
-      const outcome = classifyUpstreamResponse(
-        response.statusCode,
-        response.headers,
-        parsed,
-        this.now(),
+      const { origin, path } = upstreamTarget(probe.baseUrl, endpoint)
+      const headers: Record<string, string> = {
+        authorization: `Bearer ${probe.secret}`,
+        accept: 'application/json',
+      }
+      if (body !== undefined) headers['content-type'] = 'application/json'
+      const answer = ProbeAnswer.send(
+        this.dispatcher,
+        { origin, path, method, headers, ...(body !== undefined && { body }) },
+        (status) => (status >= 200 && status < 300 ? maxBytes : MAX_ERROR_BYTES),
       )
+      guard.watch(answer)
+      const { statusCode, headers: answered, text } = await answer.done
+      const parsed = parseLoose(text)
+      const outcome = classifyUpstreamResponse(statusCode, answered, parsed, this.now())
       return { outcome, body: parsed }
     } catch (error) {
       // Cancellation is the caller's business, not an answer about the key.
-      if (signal.aborted && !isTimeout(signal.reason)) throw signal.reason
+      if (guard.reason && !isTimeout(guard.reason)) throw guard.reason
       return { outcome: classifyNetworkError(networkErrorKind(error)), body: undefined }
     }
   }
@@ -133,6 +136,16 @@ export class ValidationProbe {
 
 const isTimeout = (reason: unknown): boolean =>
   (reason as { name?: unknown } | undefined)?.name === 'TimeoutError'
+
+/** JSON when it parses, else the text itself (classification reads either). */
+function parseLoose(text: string | undefined): unknown {
+  if (text === undefined || text === '') return undefined
+  try {
+    return JSON.parse(text) as unknown
+  } catch {
+    return text.slice(0, 500)
+  }
+}
 
 /** `{data: [{id}]}` as OpenAI (and every compatible upstream) lists models; else unknown. */
 export function modelIds(body: unknown): string[] | null {
