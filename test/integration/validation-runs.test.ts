@@ -96,6 +96,31 @@ describe('validation runs', () => {
     expect(seen.at(-1)).toEqual({ counted: dead.length, stored: dead.length })
   })
 
+  it("sends each check to its provider's base URL as it is now, edits included", async () => {
+    mock = await startMockUpstream()
+    const moved = await startMockUpstream()
+    try {
+      core = openValidationCore(mock.url)
+      const ids = await addKeys(core, names(3))
+      core.validation.start('all')
+      await core.validation.whenIdle()
+      expect([mock.count(), moved.count()]).toEqual([3, 0])
+
+      core.providers.update({ id: 1, baseUrl: moved.url })
+      core.validation.start(ids.slice(0, 2))
+      await core.validation.whenIdle()
+      expect([mock.count(), moved.count()]).toEqual([3, 2])
+
+      const other = core.providers.create({ name: 'Other', baseUrl: mock.url, enabled: true })
+      const [elsewhere] = await addKeys(core, ['elsewhere'], other.id)
+      core.validation.start([elsewhere!, ids[2]!])
+      await core.validation.whenIdle()
+      expect([mock.count(), moved.count()]).toEqual([4, 3])
+    } finally {
+      await moved.close()
+    }
+  })
+
   it('cancels: checks in flight are dropped, queued keys never go out', async () => {
     mock = await startMockUpstream({ latencyMs: 80 })
     core = openValidationCore(mock.url, { settings: { validation: { concurrency: 2 } } })

@@ -22,7 +22,7 @@ export interface ValidationServiceDependencies {
   /** The one way to a key's secret (decrypts; throws when the stored ciphertext was altered). */
   secrets: Pick<KeyService, 'readCredential'>
   states: Pick<KeyStateService, 'transition'>
-  providers: Pick<ProviderService, 'get'>
+  providers: Pick<ProviderService, 'get' | 'list'>
   settings: Pick<SettingsService, 'get'>
   events: EventBus
   clock: Clock
@@ -76,11 +76,15 @@ export class ValidationService {
    */
   private readonly pendingOutcomes = new Map<number, UpstreamOutcome>()
   private closed = false
+  /** Provider id → base URL, rebuilt after `providers.changed`: no provider read per check. */
+  private baseUrls: Map<number, string> | null = null
+  private readonly unsubscribe: () => void
   private readonly added: number[] = []
   private addedTimer: NodeJS.Immediate | undefined
 
   constructor(private readonly deps: ValidationServiceDependencies) {
     this.probe = deps.probe ?? new ValidationProbe(() => deps.clock.now())
+    this.unsubscribe = deps.events.on('providers.changed', () => (this.baseUrls = null))
   }
 
   /**
@@ -153,6 +157,7 @@ export class ValidationService {
   /** Cancels any run, waits for its workers (no write after this) and closes the connections. */
   async close(): Promise<void> {
     this.closed = true
+    this.unsubscribe()
     if (this.addedTimer) clearImmediate(this.addedTimer)
     this.addedTimer = undefined
     this.cancel()
@@ -222,13 +227,13 @@ export class ValidationService {
   }
 
   private async check(id: number, signal: AbortSignal): Promise<ValidationResult | undefined> {
-    const { providers, secrets, settings, logger } = this.deps
+    const { secrets, settings, logger } = this.deps
     let baseUrl: string
     let secret: string
     try {
       const credential = secrets.readCredential(id)
       if (!credential) return 'unknown'
-      baseUrl = providers.get(credential.providerId).baseUrl
+      baseUrl = this.baseUrlOf(credential.providerId)
       secret = credential.secret
     } catch (error) {
       logger.warn('validation skipped a key', {
@@ -256,6 +261,12 @@ export class ValidationService {
     if (models !== null) this.pendingModels.set(id, models)
     if (changesState(outcome)) this.pendingOutcomes.set(id, outcome)
     return validationResult(outcome.kind)
+  }
+
+  /** Throws `not_found` (as `providers.get`) for a provider deleted under a queued key. */
+  private baseUrlOf(providerId: number): string {
+    this.baseUrls ??= new Map(this.deps.providers.list().map((p) => [p.id, p.baseUrl]))
+    return this.baseUrls.get(providerId) ?? this.deps.providers.get(providerId).baseUrl
   }
 
   /**
