@@ -11,6 +11,8 @@ export interface TargetVerdict {
 
 const mb = (value: number): string => `${value.toFixed(0)} MB`
 const ms = (value: number, digits = 2): string => `${value.toFixed(digits)} ms`
+/** An added latency with its sign: `+0.018 ms`, `-0.013 ms`. */
+const addedMs = (value: number): string => `${value >= 0 ? '+' : ''}${ms(value, 3)}`
 
 /**
  * Issue 8's targets, each judged from the sections a run produced. A target whose benchmark did
@@ -44,12 +46,12 @@ export function judgeTargets(s: BenchSections): TargetVerdict[] {
   }
   add(
     'idle added latency p50 ≤ 0.5 ms',
-    proxy ? `+${ms(proxy.idle.addedP50, 3)}` : null,
+    proxy ? addedMs(proxy.idle.addedP50) : null,
     proxy ? proxy.idle.addedP50 <= 0.5 : null,
   )
   add(
     'time to first streamed byte: added p50 ≤ 0.5 ms',
-    proxy ? `+${ms(proxy.firstByte.addedP50, 3)}` : null,
+    proxy ? addedMs(proxy.firstByte.addedP50) : null,
     proxy ? proxy.firstByte.addedP50 <= 0.5 : null,
   )
 
