@@ -10,7 +10,7 @@ export default defineConfig({
           name: 'node',
           environment: 'node',
           include: [
-            'test/unit/{shared,core,server,main,soak}/**/*.test.ts',
+            'test/unit/{shared,core,server,main,soak,bench}/**/*.test.ts',
             'test/integration/**/*.test.ts',
             'test/lint/**/*.test.ts',
           ],

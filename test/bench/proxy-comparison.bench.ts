@@ -24,6 +24,7 @@ import { runSequential } from './harness/sequential-latency'
 import { fixed, textTable } from './harness/text-table'
 import { median, medianOf } from './harness/statistics'
 import { runThroughput, type ThroughputSample } from './harness/throughput-run'
+import { runThroughputWrk } from './harness/wrk-run'
 
 /**
  * Issue 8, items 1 (a)–(c): KeyPool `serve` against the least a proxy can do (a minimal undici
@@ -149,6 +150,7 @@ beforeAll(async () => {
     seconds: config.seconds,
     warmupSeconds: config.warmupSeconds,
     connections: config.connections,
+    loadGenerator: config.loadGenerator,
     sequentialRequests: config.sequentialRequests,
     keys: config.keys,
     streamChunks: config.streamChunks,
@@ -179,8 +181,9 @@ const throughputTimeout = (): number =>
   60_000
 
 async function throughputScenario(label: string, stream: boolean): Promise<ThroughputScenario> {
+  const load = config.loadGenerator === 'wrk' ? runThroughputWrk : runThroughput
   const run = (target: BenchTarget, seconds: number) =>
-    runThroughput(target, {
+    load(target, {
       stream,
       connections: config.connections,
       seconds,
@@ -282,14 +285,14 @@ async function latencyScenario(label: string, stream: boolean): Promise<LatencyS
 describe('KeyPool against a minimal pass-through', () => {
   it('(a) small non-streamed chat completions', { timeout: throughputTimeout() }, async () => {
     section.nonStreamed = await throughputScenario(
-      `(a) non-streamed, ${config.connections} connections`,
+      `(a) non-streamed, ${config.connections} connections, ${config.loadGenerator}`,
       false,
     )
   })
 
   it('(b) streamed chat completions', { timeout: throughputTimeout() }, async () => {
     section.streamed = await throughputScenario(
-      `(b) streamed ${config.streamChunks} chunks, ${config.connections} connections`,
+      `(b) streamed ${config.streamChunks} chunks, ${config.connections} connections, ${config.loadGenerator}`,
       true,
     )
   })

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process'
 /**
  * Durations and sizes of the benchmarks, from the environment. `BENCH_QUICK=1` shortens every
  * run (for a check that the harness works, or a loaded machine); any single figure can still be
@@ -13,6 +14,27 @@ function envInteger(name: string, fallback: number): number {
     throw new Error(`${name} must be a whole number ≥ 0, not "${raw}"`)
   }
   return value
+}
+
+/** Whether Debian's `wrk` is on the PATH (`apt-get install wrk`). */
+function wrkAvailable(): boolean {
+  try {
+    execFileSync('wrk', ['--version'], { stdio: 'ignore' })
+    return true
+  } catch (error) {
+    // wrk prints its usage and exits 1 on --version: present. Missing is ENOENT.
+    return (error as { code?: unknown }).code !== 'ENOENT'
+  }
+}
+
+/** `BENCH_LOAD` (`wrk` or `autocannon`), else wrk when it is installed. */
+function loadGenerator(): 'wrk' | 'autocannon' {
+  const asked = process.env.BENCH_LOAD
+  if (asked === 'wrk' || asked === 'autocannon') return asked
+  if (asked !== undefined && asked !== '') {
+    throw new Error(`BENCH_LOAD must be "wrk" or "autocannon", not "${asked}"`)
+  }
+  return wrkAvailable() ? 'wrk' : 'autocannon'
 }
 
 export const quick = process.env.BENCH_QUICK === '1' || process.env.BENCH_QUICK === 'true'
@@ -31,6 +53,13 @@ export const benchConfig = {
   processes: Math.max(1, envInteger('BENCH_PROCESSES', quick ? 1 : 2)),
   /** Seconds of warm-up per target before the first round (JIT, connection pools). */
   warmupSeconds: envInteger('BENCH_WARMUP_SECONDS', quick ? 1 : 3),
+  /**
+   * The load generator of the throughput scenarios (a) and (b). wrk, where installed: it needs
+   * a fraction of the load core that autocannon needs, so the proxy core is the one that
+   * saturates (under autocannon the load side outran the pass-through by only 1.06–1.34×, and
+   * the ratios came out 0.95–0.97 where wrk measured 0.85–0.88; docs/performance.md).
+   */
+  loadGenerator: loadGenerator(),
   /** Concurrent connections of the load generator in the throughput scenarios. */
   connections: envInteger('BENCH_CONNECTIONS', 32),
   /** Sequential requests per target per round in the idle-latency scenario. */

@@ -37,10 +37,11 @@ export function judgeTargets(s: BenchSections): TargetVerdict[] {
     const loaded =
       (scenario.proxyCoreShared > 0.1 ? ' (machine loaded)' : '') +
       (scenario.loadHeadroom < 1.3 ? ' (load side near its limit)' : '')
+    const generator = String(proxy?.config['loadGenerator'] ?? 'autocannon')
     add(
       `${what} throughput ≥ 0.90 × pass-through, 0 errors`,
       `${scenario.ratio.toFixed(3)} × (CPU cost ${scenario.cpuRatio.toFixed(3)} ×), ` +
-        `${errors} errors${loaded}`,
+        `${errors} errors, ${generator}${loaded}`,
       scenario.ratio >= 0.9 && errors === 0,
     )
   }

@@ -26,6 +26,26 @@ export function cpuSeconds(pid: number): number | null {
     : null
 }
 
+/**
+ * CPU seconds of this process's children that have ended and been waited for (`cutime` +
+ * `cstime` of /proc/self/stat), or null: how a load generator run as a child is metered.
+ */
+export function childrenCpuSeconds(): number | null {
+  let stat: string
+  try {
+    stat = fs.readFileSync('/proc/self/stat', 'utf8')
+  } catch {
+    return null
+  }
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  // cutime (16) and cstime (17), counted from field 3 at index 0.
+  const cutime = Number(fields[13])
+  const cstime = Number(fields[14])
+  return Number.isFinite(cutime) && Number.isFinite(cstime)
+    ? (cutime + cstime) / TICKS_PER_SECOND
+    : null
+}
+
 /** Resident set size now (`VmRSS`) and its peak since start (`VmHWM`), in bytes, or null. */
 export function residentMemory(pid: number): { rss: number; peak: number } | null {
   let status: string
