@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http'
-import { errors, type Dispatcher } from 'undici'
+import type { Dispatcher } from 'undici'
+import { AbortableDispatch } from './abortable-dispatch'
 import type { Abortable, Cancellation } from './cancellation'
 
 /** The status line and headers of an upstream answer. */
@@ -47,12 +48,11 @@ const MAX_HELD_BYTES = 64 * 1024
  * including before undici has written the request (it is then queued), and a client that leaves
  * aborts the exchange through its request's `Cancellation` at once (P3).
  */
-export class UpstreamExchange implements Dispatcher.DispatchHandler, Abortable {
-  private controller: Dispatcher.DispatchController | null = null
-  /** An abort that came before undici started the request: applied when it does. */
-  private earlyAbort: Error | null = null
+export class UpstreamExchange
+  extends AbortableDispatch
+  implements Dispatcher.DispatchHandler, Abortable
+{
   private hasHead = false
-  private settled = false
   private sink: BodySink | null = null
   private held: Buffer[] = []
   private heldBytes = 0
@@ -62,7 +62,9 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler, Abortable {
   private constructor(
     private readonly cancellation: Cancellation,
     private readonly listener: HeadListener,
-  ) {}
+  ) {
+    super()
+  }
 
   /** Sends a request; its head (or its failure) goes to `listener`. */
   static send(
@@ -104,22 +106,6 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler, Abortable {
     if (!this.settled) this.controller?.resume()
   }
 
-  /** Stops the exchange and closes its connection; a no-op once the body has ended. */
-  abort(reason: Error = new errors.RequestAbortedError()): void {
-    if (this.settled) return
-    if (this.controller) this.controller.abort(reason)
-    else {
-      // Not started yet (queued for a connection): fail now, abort when undici starts it.
-      this.earlyAbort = reason
-      this.fail(reason)
-    }
-  }
-
-  onRequestStart(controller: Dispatcher.DispatchController): void {
-    this.controller = controller
-    if (this.earlyAbort) controller.abort(this.earlyAbort)
-  }
-
   onResponseStart(
     _controller: Dispatcher.DispatchController,
     statusCode: number,
@@ -151,7 +137,7 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler, Abortable {
     this.fail(error)
   }
 
-  private fail(error: Error): void {
+  protected fail(error: Error): void {
     if (this.settled) return
     this.settle()
     if (!this.hasHead) {

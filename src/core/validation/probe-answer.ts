@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import type { Dispatcher } from 'undici'
+import { AbortableDispatch } from '../proxy/abortable-dispatch'
 
 /** An upstream answer read whole: `text` is undefined when the body was over its limit. */
 export interface ProbeAnswerRead {
@@ -15,16 +16,13 @@ export interface ProbeAnswerRead {
  *
  * A body over `limitFor(status)` is not read on: the answer settles with `text: undefined` and
  * its connection is aborted, as is every answer stopped by `abort()` (a cancelled run, a check
- * past its deadline), so no unread body ever holds a connection (SECURITY P8).
+ * past its deadline; `done` then rejects with the reason), so no unread body ever holds a
+ * connection (SECURITY P8).
  */
-export class ProbeAnswer implements Dispatcher.DispatchHandler {
+export class ProbeAnswer extends AbortableDispatch implements Dispatcher.DispatchHandler {
   readonly done: Promise<ProbeAnswerRead>
   private resolve!: (read: ProbeAnswerRead) => void
   private reject!: (error: Error) => void
-  private controller: Dispatcher.DispatchController | null = null
-  /** An abort that came before undici started the request: applied when it does. */
-  private earlyAbort: Error | null = null
-  private settled = false
   private statusCode = 0
   private headers: IncomingHttpHeaders = {}
   private limit = 0
@@ -32,6 +30,7 @@ export class ProbeAnswer implements Dispatcher.DispatchHandler {
   private size = 0
 
   constructor(private readonly limitFor: (statusCode: number) => number) {
+    super()
     this.done = new Promise((resolve, reject) => {
       this.resolve = resolve
       this.reject = reject
@@ -51,21 +50,6 @@ export class ProbeAnswer implements Dispatcher.DispatchHandler {
       answer.fail(error instanceof Error ? error : new Error(String(error)))
     }
     return answer
-  }
-
-  /** Stops the exchange (closing its connection); `done` rejects with `reason`. */
-  abort(reason: Error): void {
-    if (this.settled) return
-    if (this.controller) this.controller.abort(reason)
-    else {
-      this.earlyAbort = reason
-      this.fail(reason)
-    }
-  }
-
-  onRequestStart(controller: Dispatcher.DispatchController): void {
-    this.controller = controller
-    if (this.earlyAbort) controller.abort(this.earlyAbort)
   }
 
   onResponseStart(
@@ -109,7 +93,7 @@ export class ProbeAnswer implements Dispatcher.DispatchHandler {
     this.resolve(read)
   }
 
-  private fail(error: Error): void {
+  protected fail(error: Error): void {
     if (this.settled) return
     this.settled = true
     this.chunks = []

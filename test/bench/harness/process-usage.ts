@@ -8,42 +8,35 @@ import fs from 'node:fs'
 /** Clock ticks per second of /proc/<pid>/stat's utime and stime; 100 on every Linux we run. */
 const TICKS_PER_SECOND = 100
 
-/** User + system CPU seconds the process has used so far, or null. */
-export function cpuSeconds(pid: number): number | null {
+/**
+ * Two clock-tick fields of a /proc stat file added up, in seconds, or null. Fields are counted
+ * after the command name (field 2, in parentheses, may contain spaces): the state, field 3, is
+ * at index 0.
+ */
+function statSeconds(file: string, first: number, second: number): number | null {
   let stat: string
   try {
-    stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8')
+    stat = fs.readFileSync(file, 'utf8')
   } catch {
     return null
   }
-  // The command name (field 2) is in parentheses and may contain spaces: split after it.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  // After the name: state is field 3, so utime (14) and stime (15) are at 11 and 12.
-  const utime = Number(fields[11])
-  const stime = Number(fields[12])
-  return Number.isFinite(utime) && Number.isFinite(stime)
-    ? (utime + stime) / TICKS_PER_SECOND
-    : null
+  const a = Number(fields[first])
+  const b = Number(fields[second])
+  return Number.isFinite(a) && Number.isFinite(b) ? (a + b) / TICKS_PER_SECOND : null
+}
+
+/** User + system CPU seconds the process has used so far (utime, stime), or null. */
+export function cpuSeconds(pid: number): number | null {
+  return statSeconds(`/proc/${pid}/stat`, 11, 12)
 }
 
 /**
- * CPU seconds of this process's children that have ended and been waited for (`cutime` +
- * `cstime` of /proc/self/stat), or null: how a load generator run as a child is metered.
+ * CPU seconds of this process's children that have ended and been waited for (cutime, cstime),
+ * or null: how a load generator run as a child is metered.
  */
 export function childrenCpuSeconds(): number | null {
-  let stat: string
-  try {
-    stat = fs.readFileSync('/proc/self/stat', 'utf8')
-  } catch {
-    return null
-  }
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  // cutime (16) and cstime (17), counted from field 3 at index 0.
-  const cutime = Number(fields[13])
-  const cstime = Number(fields[14])
-  return Number.isFinite(cutime) && Number.isFinite(cstime)
-    ? (cutime + cstime) / TICKS_PER_SECOND
-    : null
+  return statSeconds('/proc/self/stat', 13, 14)
 }
 
 /** Resident set size now (`VmRSS`) and its peak since start (`VmHWM`), in bytes, or null. */
