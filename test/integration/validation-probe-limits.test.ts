@@ -73,117 +73,100 @@ async function connectionsClosed(): Promise<void> {
 
 const key = { secret: 'sk-probe-limits-0000000000000000' }
 
+/** A probe (its deadline `totalMs` when given), closed after `use` whatever happens. */
+async function withProbe(
+  use: (probe: ValidationProbe) => Promise<void>,
+  totalMs?: number,
+): Promise<void> {
+  const timeouts =
+    totalMs === undefined ? defaultProbeTimeouts : { ...defaultProbeTimeouts, totalMs }
+  const probe = new ValidationProbe(() => Date.now(), timeouts)
+  try {
+    await use(probe)
+  } finally {
+    await probe.close()
+  }
+}
+
+/** Checks the key against `path` of the server, with a signal nobody aborts. */
+const checkAt = (probe: ValidationProbe, path: string) =>
+  probe.check({ ...key, baseUrl: `${baseUrl}${path}` }, new AbortController().signal)
+
 describe('ValidationProbe limits', () => {
   it('reads a model list, and keeps its connection for the next check', async () => {
-    const probe = new ValidationProbe(() => Date.now())
-    try {
-      const result = await probe.check(
-        { ...key, baseUrl: `${baseUrl}/ok/` },
-        new AbortController().signal,
-      )
-      expect(result).toMatchObject({
+    await withProbe(async (probe) => {
+      expect(await checkAt(probe, '/ok/')).toMatchObject({
         outcome: { kind: 'success', status: 200 },
         models: ['gpt-4o'],
       })
       expect(sockets.size).toBe(1)
-    } finally {
-      await probe.close()
-    }
+    })
     await connectionsClosed()
   })
 
-  it('stops reading a model list over 16 MiB: success, models unknown, connection closed', async () => {
-    const probe = new ValidationProbe(() => Date.now())
-    try {
-      const result = await probe.check(
-        { ...key, baseUrl: `${baseUrl}/huge` },
-        new AbortController().signal,
-      )
-      expect(result).toMatchObject({ outcome: { kind: 'success', status: 200 }, models: null })
+  it.each([
+    {
+      what: 'a model list over 16 MiB: success, models unknown',
+      path: '/huge',
+      outcome: { kind: 'success', status: 200 },
+    },
+    {
+      what: 'an error body over 64 KiB: classified by its status',
+      path: '/noisy',
+      outcome: { kind: 'invalid', status: 401 },
+    },
+  ])('stops reading $what, and closes the connection', async ({ path, outcome }) => {
+    await withProbe(async (probe) => {
+      expect(await checkAt(probe, path)).toMatchObject({ outcome, models: null })
       await connectionsClosed()
-    } finally {
-      await probe.close()
-    }
-  })
-
-  it('classifies an error by its status when its body is over 64 KiB, and closes the connection', async () => {
-    const probe = new ValidationProbe(() => Date.now())
-    try {
-      const result = await probe.check(
-        { ...key, baseUrl: `${baseUrl}/noisy` },
-        new AbortController().signal,
-      )
-      expect(result).toMatchObject({ outcome: { kind: 'invalid', status: 401 }, models: null })
-      await connectionsClosed()
-    } finally {
-      await probe.close()
-    }
+    })
   })
 
   it('times a silent upstream out at the deadline: a network error, not a cancel', async () => {
-    const probe = new ValidationProbe(() => Date.now(), { ...defaultProbeTimeouts, totalMs: 150 })
-    try {
+    await withProbe(async (probe) => {
       const started = performance.now()
-      const result = await probe.check(
-        { ...key, baseUrl: `${baseUrl}/silent` },
-        new AbortController().signal,
-      )
+      const result = await checkAt(probe, '/silent')
       expect(performance.now() - started).toBeGreaterThanOrEqual(140)
       expect(result).toMatchObject({
         outcome: { kind: 'network-error', error: 'timeout' },
         models: null,
       })
       await connectionsClosed()
-    } finally {
-      await probe.close()
-    }
+    }, 150)
   })
 
   it('ends a body that drips forever at the deadline, which no per-chunk timeout would', async () => {
-    const probe = new ValidationProbe(() => Date.now(), { ...defaultProbeTimeouts, totalMs: 200 })
-    try {
-      const result = await probe.check(
-        { ...key, baseUrl: `${baseUrl}/drip` },
-        new AbortController().signal,
-      )
+    await withProbe(async (probe) => {
+      const result = await checkAt(probe, '/drip')
       expect(result.outcome).toMatchObject({ kind: 'network-error', error: 'timeout' })
       await connectionsClosed()
-    } finally {
-      await probe.close()
-    }
+    }, 200)
   })
 
   it('a signal that times out (the provider test passes one) is a timeout too', async () => {
-    const probe = new ValidationProbe(() => Date.now())
-    try {
+    await withProbe(async (probe) => {
       const result = await probe.check(
         { ...key, baseUrl: `${baseUrl}/silent` },
         AbortSignal.timeout(100),
       )
       expect(result.outcome).toMatchObject({ kind: 'network-error', error: 'timeout' })
       await connectionsClosed()
-    } finally {
-      await probe.close()
-    }
+    })
   })
 
   it('rejects with the reason when cancelled during a check, and closes the connection', async () => {
-    const probe = new ValidationProbe(() => Date.now())
-    try {
+    await withProbe(async (probe) => {
       const controller = new AbortController()
       const reason = new Error('run cancelled')
       const check = probe.check({ ...key, baseUrl: `${baseUrl}/drip` }, controller.signal)
       setTimeout(() => controller.abort(reason), 60)
       await expect(check).rejects.toBe(reason)
       await connectionsClosed()
-    } finally {
-      await probe.close()
-    }
+    })
   })
 
   it('sends nothing when cancelled before the check', async () => {
-    const probe = new ValidationProbe(() => Date.now())
-    try {
+    await withProbe(async (probe) => {
       const controller = new AbortController()
       controller.abort(new Error('cancelled before'))
       const before = requests
@@ -192,8 +175,6 @@ describe('ValidationProbe limits', () => {
       )
       await new Promise((resolve) => setTimeout(resolve, 50))
       expect(requests).toBe(before)
-    } finally {
-      await probe.close()
-    }
+    })
   })
 })
