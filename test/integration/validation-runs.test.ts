@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { KeyPoolCore } from '../../src/core/keypool-core'
 import type { TimerApi } from '../../src/core/validation/coalescing-emitter'
 import { ValidationScheduler } from '../../src/core/validation/validation-scheduler'
@@ -94,6 +94,27 @@ describe('validation runs', () => {
     expect(seen.some(({ counted }) => counted > 0 && counted < dead.length)).toBe(true)
     for (const { counted, stored } of seen) expect(stored).toBe(counted)
     expect(seen.at(-1)).toEqual({ counted: dead.length, stored: dead.length })
+  })
+
+  it('a store that fails while answers are applied ends the run, not the process', async () => {
+    mock = await startMockUpstream()
+    core = openValidationCore(mock.url)
+    const [dead] = await addKeys(core, ['dead'])
+    mock.script(mockKey('dead'), 'unauthorized')
+    const progress = recordProgress(core)
+    const broken = vi.spyOn(core.keyStates, 'transition').mockImplementation(() => {
+      throw new Error('disk I/O error')
+    })
+    core.validation.start('all')
+    await core.validation.whenIdle()
+    expect(broken).toHaveBeenCalled()
+    expect(progress.at(-1)).toMatchObject({ finished: true, done: 1, invalid: 1 })
+    expect(core.keys.get(dead!).state).toBe('active')
+
+    broken.mockRestore()
+    core.validation.start('all')
+    await core.validation.whenIdle()
+    expect(core.keys.get(dead!).state).toBe('invalid')
   })
 
   it("sends each check to its provider's base URL as it is now, edits included", async () => {

@@ -215,15 +215,29 @@ export class ValidationService {
    * settles, so a settled run has applied every answer it counted.
    */
   private publish(run: ValidationRun): void {
-    this.applyOutcomes()
-    if (this.pendingModels.size > 0) {
-      const ids = this.deps.keys.setModelsMany(this.pendingModels, this.deps.clock.now())
+    try {
+      this.applyOutcomes()
+      this.storeModels()
+    } catch (error) {
+      // The store failed (disk full, a broken file): the run goes on and says so; it must not
+      // take the process down from a timer.
+      this.pendingOutcomes.clear()
       this.pendingModels.clear()
-      if (ids.length > 0) {
-        this.deps.events.emit('keys.changed', ids.length <= CHANGED_IDS_LIMIT ? { ids } : {})
-      }
+      this.deps.logger.error('validation could not store its answers', {
+        runId: run.id,
+        error: error instanceof Error ? error.message : String(error),
+      })
     }
     this.deps.events.emit('validation.progress', run.tally.snapshot())
+  }
+
+  private storeModels(): void {
+    if (this.pendingModels.size === 0) return
+    const ids = this.deps.keys.setModelsMany(this.pendingModels, this.deps.clock.now())
+    this.pendingModels.clear()
+    if (ids.length > 0) {
+      this.deps.events.emit('keys.changed', ids.length <= CHANGED_IDS_LIMIT ? { ids } : {})
+    }
   }
 
   private async check(id: number, signal: AbortSignal): Promise<ValidationResult | undefined> {
