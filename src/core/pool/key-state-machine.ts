@@ -26,6 +26,9 @@ const outcomeState: Record<OutcomeKind, KeyState | null> = {
   'network-error': null,
 }
 
+/** Whether an answer of this kind can move a key at all (a 5xx, a client error or none cannot). */
+export const outcomeCanMoveKey = (kind: OutcomeKind): boolean => outcomeState[kind] !== null
+
 const quiet: DecisionEffects = {
   countsAsFailure: false,
   resetsFailures: false,

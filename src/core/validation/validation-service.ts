@@ -6,7 +6,7 @@ import { AppError } from '../errors'
 import type { EventBus } from '../events/event-bus'
 import type { Logger } from '../logger'
 import type { UpstreamOutcome } from '../pool/classify-upstream-response'
-import { decideKeyState } from '../pool/key-state-machine'
+import { decideKeyState, outcomeCanMoveKey } from '../pool/key-state-machine'
 import { CHANGED_IDS_LIMIT, type KeyStateService } from '../services/key-state-service'
 import type { KeyService } from '../services/key-service'
 import type { ProviderService } from '../services/provider-service'
@@ -273,7 +273,7 @@ export class ValidationService {
     if (signal.aborted) return undefined
     const { outcome, models } = result
     if (models !== null) this.pendingModels.set(id, models)
-    if (changesState(outcome)) this.pendingOutcomes.set(id, outcome)
+    if (outcomeCanMoveKey(outcome.kind)) this.pendingOutcomes.set(id, outcome)
     return validationResult(outcome.kind)
   }
 
@@ -315,9 +315,3 @@ export class ValidationService {
     }
   }
 }
-
-/** A 5xx, a client error or no answer says nothing about the key (SPEC §2.3). */
-const changesState = (outcome: UpstreamOutcome): boolean =>
-  outcome.kind !== 'server-error' &&
-  outcome.kind !== 'client-error' &&
-  outcome.kind !== 'network-error'
