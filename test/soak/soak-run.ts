@@ -148,7 +148,7 @@ export async function runSoak(
       peakSockets = Math.max(peakSockets, totalSockets(readTcpSockets(pid)))
       peakUpstream = Math.max(peakUpstream, mock.openRequests())
     }, 1_000)
-    const schedule = scheduleAdmin(admin, load, keyIds, plans, options, started)
+    const schedule = scheduleAdmin(admin, load, script, keyIds, plans, options, started)
     let lastReport = started
     const progress = setInterval(() => {
       if (Date.now() - lastReport < 60_000) return
@@ -327,11 +327,13 @@ async function settledSockets(
 /**
  * The admin API's part of the script: `reenabled` is disabled at 30 % and enabled again at 60 %,
  * `disabled` is disabled at 40 %. No request that started after a disable was answered, and
- * ended before the enable was sent, may reach the upstream with that key.
+ * ended before the enable was sent, may reach the upstream with that key. The script learns
+ * when each key was off, so a spell of resting keys does not wait for it.
  */
 async function scheduleAdmin(
   admin: Admin,
   load: SoakLoad,
+  script: SoakScript,
   keyIds: ReadonlyMap<string, number>,
   plans: readonly KeyPlan[],
   options: SoakOptions,
@@ -343,7 +345,9 @@ async function scheduleAdmin(
     if (wait > 0) await sleep(wait)
   }
   const setStatus = async (secret: string, status: 'active' | 'disabled'): Promise<void> => {
+    if (status === 'disabled') script.disabling(secret, Date.now())
     await admin('PUT', `/api/keys/${keyIds.get(secret)}/status`, { status })
+    if (status === 'active') script.enabled(secret, Date.now())
   }
   const reenabled = secretOf('reenabled')
   const disabled = secretOf('disabled')

@@ -79,11 +79,14 @@ export class SoakScript {
   /** Attempts without an `x-soak-id` (the warm-up's). */
   untagged = 0
   private loadStartedAt = Number.POSITIVE_INFINITY
-  /** The steady keys: never revoked or disabled, so always the pool's to use. */
-  private readonly steady = new Set<string>()
-  /** When each key answered 429 (`Retry-After: 1`), and last answered anything but 401. */
+  /** Every key of the pool, from its picker. */
+  private readonly keys = new Set<string>()
+  /** When each key answered 429 (`Retry-After: 1`). */
   private readonly rateLimitedAt = new Map<string, number[]>()
-  private readonly answeredAt = new Map<string, number>()
+  /** When a revoked key first answered 401: the proxy marks it invalid for good on that answer. */
+  private readonly revokedAt = new Map<string, number>()
+  /** When the admin API had a key off: from sending the disable to the enable's answer. */
+  private readonly offWindows = new Map<string, { from: number; to: number }[]>()
 
   constructor(
     private readonly options: SoakOptions,
@@ -98,7 +101,7 @@ export class SoakScript {
 
   /** The mock's behaviour picker for one key. */
   picker(plan: KeyPlan): (record: RecordedRequest) => KeyBehaviour {
-    if (plan.role === 'steady') this.steady.add(plan.secret)
+    this.keys.add(plan.secret)
     return (record) => {
       // Only the header is needed: keep the mock's request list from growing for 10 minutes.
       this.clear()
@@ -111,7 +114,9 @@ export class SoakScript {
       const kind = this.choose(plan)
       this.byKind[kind]++
       const now = Date.now()
-      if (kind !== 'unauthorized') this.answeredAt.set(plan.secret, now)
+      if (kind === 'unauthorized' && !this.revokedAt.has(plan.secret)) {
+        this.revokedAt.set(plan.secret, now)
+      }
       if (kind === 'rate-limit') {
         const times = this.rateLimitedAt.get(plan.secret)
         if (times) times.push(now)
@@ -141,23 +146,54 @@ export class SoakScript {
     return list
   }
 
+  /** The admin API is about to disable `secret` (the proxy may act before its answer arrives). */
+  disabling(secret: string, at: number): void {
+    const windows = this.offWindows.get(secret)
+    const window = { from: at, to: Number.POSITIVE_INFINITY }
+    if (windows) windows.push(window)
+    else this.offWindows.set(secret, [window])
+  }
+
+  /** The admin API answered the enable of `secret`: the key is the pool's again. */
+  enabled(secret: string, at: number): void {
+    const window = this.offWindows.get(secret)?.at(-1)
+    if (window) window.to = at
+  }
+
   /**
    * Whether every key the pool could use was resting after a 429 at some point of a request that
    * ran from `from` to `to`: the one case where `no_available_key` before any attempt is right.
-   * With a 2% share of 429s and a 1 s rest each, all keys rest at once now and then, and more
-   * often the faster the proxy. The keys are the steady ones and any other key that answered
-   * (not 401) in the 5 s before; each must have answered a 429 within its rest (1 s, plus 200 ms
-   * for the answer to reach the proxy) before `to`.
+   * With a 2% share of 429s and a 1 s rest each, all keys rest at once now and then: a key back
+   * from its rest takes every waiting client at once and soon draws another 429, so such a spell
+   * can last seconds. Out of the pool, and so not waited for: a revoked key once it answered 401,
+   * a key while the admin API had it disabled. Every other key must have answered a 429 within its
+   * rest (1 s, plus 200 ms for the answer to reach the proxy) before `to`.
    */
   allResting(from: number, to: number): boolean {
     const rest = 1_200
-    const keys = new Set(this.steady)
-    for (const [secret, at] of this.answeredAt) if (at >= from - 5_000) keys.add(secret)
-    for (const secret of keys) {
-      const times = this.rateLimitedAt.get(secret) ?? []
-      if (!times.some((at) => at >= from - rest && at <= to)) return false
+    let usable = 0
+    for (const secret of this.keys) {
+      if (this.outOfPool(secret, from, to)) continue
+      usable++
+      if (!this.rateLimitedBetween(secret, from - rest, to)) return false
     }
-    return keys.size > 0
+    return usable > 0
+  }
+
+  /** The times are in order: look back from the newest (a storm asks this thousands of times). */
+  private rateLimitedBetween(secret: string, from: number, to: number): boolean {
+    const times = this.rateLimitedAt.get(secret) ?? []
+    for (let i = times.length - 1; i >= 0 && (times[i] as number) >= from; i--) {
+      if ((times[i] as number) <= to) return true
+    }
+    return false
+  }
+
+  private outOfPool(secret: string, from: number, to: number): boolean {
+    const revoked = this.revokedAt.get(secret)
+    if (revoked !== undefined && revoked <= to) return true
+    const windows = this.offWindows.get(secret) ?? []
+    return windows.some((window) => window.from <= to && window.to >= from)
   }
 
   private choose(plan: KeyPlan): AttemptKind {
