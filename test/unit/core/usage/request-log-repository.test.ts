@@ -110,6 +110,81 @@ describe('RequestLogRepository', () => {
     )
   })
 
+  it('stores groups of one client sharing their values, and groups that break off', () => {
+    const log = repository()
+    // 0–24: one client; 25–49: one row of another model; 50–74: one client again (another
+    // sub-key, unstreamed, 201); 75–99: one row streamed unlike the rest; then a rest of 10.
+    const requests = Array.from({ length: 110 }, (_, i) =>
+      completedRequest(9_000 + i, {
+        subKeyId: i >= 50 && i < 75 ? 2 : 1,
+        keyId: i % 5,
+        model: i === 40 ? 'gpt-4o' : 'gpt-4o-mini',
+        status: i >= 50 && i < 75 ? 201 : 200,
+        streamed: i >= 50 && i < 75 ? false : i !== 80,
+        latencyMs: 30 + i + 0.6,
+        ttfbMs: i % 4 ? 10 + i : null,
+        promptTokens: i,
+        completionTokens: 2 * i,
+        cachedTokens: i % 3,
+        reasoningTokens: i % 7,
+        totalTokens: 3 * i,
+        bytesOut: 700 + i,
+        providerId: i < 100 ? 1 : 3,
+      }),
+    )
+    db!.transaction(() => log.insert(requests))()
+    const { rows, total } = log.page({}, 200, 0)
+    expect(total).toBe(110)
+    const stored = [...rows]
+      .reverse()
+      .map((row) => [
+        row.at,
+        row.sub_key_id,
+        row.provider_id,
+        row.key_id,
+        row.model,
+        row.method,
+        row.endpoint,
+        row.status,
+        row.outcome,
+        row.error_code,
+        row.latency_ms,
+        row.ttfb_ms,
+        row.prompt_tokens,
+        row.completion_tokens,
+        row.cached_tokens,
+        row.reasoning_tokens,
+        row.total_tokens,
+        row.streamed,
+        row.bytes_out,
+        row.attempts,
+      ])
+    expect(stored).toEqual(
+      requests.map((r) => [
+        r.at,
+        r.subKeyId,
+        r.providerId,
+        r.keyId,
+        r.model,
+        r.method,
+        r.endpoint,
+        r.status,
+        r.outcome,
+        r.errorCode,
+        Math.round(r.latencyMs),
+        r.ttfbMs,
+        r.promptTokens,
+        r.completionTokens,
+        r.cachedTokens,
+        r.reasoningTokens,
+        r.totalTokens,
+        r.streamed ? 1 : 0,
+        r.bytesOut,
+        r.attempts,
+      ]),
+    )
+  })
+
   it('filters by a failure outcome through the partial index, and by success without it', () => {
     const log = repository()
     const outcomes = ['success', 'upstream_error', 'success', 'rate_limited', 'upstream_error']
