@@ -138,7 +138,7 @@ export class ProxiedRequest implements BodyListener, HeadListener, RelayListener
         }
         this.reserved = true
       }
-      const edit = requestStreamUsage(this.method, this.target, body, request.json)
+      const edit = requestStreamUsage(this.method, this.target, body, request.topLevel)
       this.body = edit.body
       this.stripUsageChunk = edit.stripUsageChunk
       const proxy = deps.settings().proxy

@@ -1,5 +1,7 @@
 import { ProxyError } from '../../shared/proxy-errors'
 import { bodyKindOf, multipartBoundary } from './content-type'
+import { findTopLevelKey } from './json-top-level'
+import { NOT_A_STRING, scanRequestBody, type RequestBodyTopLevel } from './request-body-scan'
 import { readMultipartField } from './multipart-field'
 import { pathOf, routeOf } from './route-path'
 
@@ -33,8 +35,8 @@ export interface RequestModelInput {
 export interface RequestModel {
   /** The model named by the request, or null when the request names none. */
   model: string | null
-  /** The parsed body when it is a JSON object, so later steps need not parse it again. */
-  json: Record<string, unknown> | undefined
+  /** The top level of a JSON object body, so later steps need not read it again. */
+  topLevel: RequestBodyTopLevel | undefined
 }
 
 /** Whether `method path` is a route that cannot be served without a model. */
@@ -56,11 +58,14 @@ export function readRequestModel(input: RequestModelInput): RequestModel {
   if (pathOnly.startsWith(modelsPrefix) && pathOnly.length > modelsPrefix.length) {
     return {
       model: checkName(decodePath(pathOnly.slice(modelsPrefix.length)), true),
-      json: undefined,
+      topLevel: undefined,
     }
   }
   const required = requiresModel(input.method, pathOnly)
-  const none = (): RequestModel => ({ model: checkName(undefined, required), json: undefined })
+  const none = (): RequestModel => ({
+    model: checkName(undefined, required),
+    topLevel: undefined,
+  })
   if (input.body.length === 0) return none()
   const kind = bodyKindOf(input.contentType)
   if (kind === 'multipart') {
@@ -69,7 +74,7 @@ export function readRequestModel(input: RequestModelInput): RequestModel {
       throw new ProxyError('invalid_request', 'multipart/form-data without a valid boundary')
     }
     const model = readMultipartField(input.body, boundary, 'model', maxModelNameLength * 4)
-    return { model: checkName(model ?? undefined, required), json: undefined }
+    return { model: checkName(model ?? undefined, required), topLevel: undefined }
   }
   if (kind === 'other') {
     if (!required) return none()
@@ -78,19 +83,41 @@ export function readRequestModel(input: RequestModelInput): RequestModel {
       'Send the body as application/json or multipart/form-data',
     )
   }
-  let parsed: unknown
+  let topLevel: RequestBodyTopLevel | undefined
   try {
-    parsed = JSON.parse(input.body.toString('utf8'))
+    topLevel = readJsonTopLevel(input.body)
   } catch {
     if (kind === 'none' && !required) return none()
     throw new ProxyError('invalid_request', 'The request body is not valid JSON')
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+  if (topLevel === undefined) {
     if (required) throw new ProxyError('invalid_request', 'The request body must be a JSON object')
     return none()
   }
+  return { model: checkName(topLevel.model, required), topLevel }
+}
+
+/**
+ * The top level of a JSON body: read from its bytes (`scanRequestBody`), or parsed when the scan
+ * cannot tell. Undefined when the body is JSON but not an object.
+ *
+ * @throws SyntaxError when the body is not JSON
+ */
+export function readJsonTopLevel(body: Buffer): RequestBodyTopLevel | undefined {
+  const scanned = scanRequestBody(body)
+  if (scanned !== undefined) return scanned
+  const parsed: unknown = JSON.parse(body.toString('utf8'))
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined
   const json = parsed as Record<string, unknown>
-  return { model: checkName(json['model'], required), json }
+  const model = json['model']
+  const found = json['stream'] === true ? findTopLevelKey(body, 'stream_options') : null
+  return {
+    model:
+      model === undefined || model === null || typeof model === 'string' ? model : NOT_A_STRING,
+    stream: found !== null,
+    open: found?.open ?? 0,
+    streamOptions: found?.spans ?? [],
+  }
 }
 
 function checkName(value: unknown, required: boolean): string | null {

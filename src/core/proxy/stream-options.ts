@@ -1,4 +1,4 @@
-import { findTopLevelKey } from './json-top-level'
+import type { RequestBodyTopLevel } from './request-body-scan'
 import { routeOf } from './route-path'
 
 export interface StreamUsageEdit {
@@ -20,35 +20,36 @@ const inserted = Buffer.from('"stream_options":{"include_usage":true},')
  * with `include_usage` set (an absent one is inserted first). Anything the proxy cannot edit
  * safely (a non-object `stream_options`, which the upstream will refuse anyway) is left as is.
  *
- * @param json the body as `readRequestModel` parsed it
+ * @param topLevel the body's top level as `readRequestModel` read it
  */
 export function requestStreamUsage(
   method: string,
   path: string,
   body: Buffer,
-  json: Record<string, unknown> | undefined,
+  topLevel: RequestBodyTopLevel | undefined,
 ): StreamUsageEdit {
   const unchanged: StreamUsageEdit = { body, stripUsageChunk: false }
-  if (json === undefined || json['stream'] !== true) return unchanged
+  if (topLevel === undefined || !topLevel.stream) return unchanged
   if (method.toUpperCase() !== 'POST' || routeOf(path) !== '/v1/chat/completions') return unchanged
-  const current = json['stream_options']
-  const isObject = typeof current === 'object' && current !== null && !Array.isArray(current)
-  if (current !== undefined && current !== null && !isObject) return unchanged
-  const options = isObject ? (current as Record<string, unknown>) : {}
-  if (options['include_usage'] === true) return unchanged
-  const found = findTopLevelKey(body, 'stream_options')
-  if (found === null) return unchanged
-  if (found.spans.length === 0) {
-    const at = found.open + 1
+  const spans = topLevel.streamOptions
+  const last = spans.at(-1)
+  if (last === undefined) {
+    const at = topLevel.open + 1
     return {
       body: Buffer.concat([body.subarray(0, at), inserted, body.subarray(at)]),
       stripUsageChunk: true,
     }
   }
+  // The last of repeated keys is the one that counts, as for `JSON.parse`.
+  const current: unknown = JSON.parse(body.toString('utf8', last.start, last.end))
+  const isObject = typeof current === 'object' && current !== null && !Array.isArray(current)
+  if (current !== null && !isObject) return unchanged
+  const options = isObject ? (current as Record<string, unknown>) : {}
+  if (options['include_usage'] === true) return unchanged
   const replacement = Buffer.from(JSON.stringify({ ...options, include_usage: true }))
   const parts: Buffer[] = []
   let from = 0
-  for (const span of found.spans) {
+  for (const span of spans) {
     parts.push(body.subarray(from, span.start), replacement)
     from = span.end
   }

@@ -40,11 +40,16 @@ function errorOf(run: () => unknown): ProxyError {
 }
 
 describe('readRequestModel from JSON', () => {
-  it('returns the model and the parsed body', () => {
+  it('returns the model and the top level the stream edit needs', () => {
     const body = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hé' }] }
     const result = post('/v1/chat/completions', json(body), 'application/json; charset=utf-8')
     expect(result.model).toBe('gpt-4o-mini')
-    expect(result.json).toEqual(body)
+    expect(result.topLevel).toEqual({
+      model: 'gpt-4o-mini',
+      stream: false,
+      open: 0,
+      streamOptions: [],
+    })
   })
 
   it('reads a model on any route that carries one, so no route skips the policy', () => {

@@ -1,12 +1,13 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { findTopLevelKey } from '../../../../src/core/proxy/json-top-level'
+import { readJsonTopLevel } from '../../../../src/core/proxy/request-model'
 import { requestStreamUsage } from '../../../../src/core/proxy/stream-options'
 
 const chat = '/v1/chat/completions'
 const edit = (text: string, path = chat, method = 'POST') => {
   const original = Buffer.from(text)
-  return { original, ...requestStreamUsage(method, path, original, JSON.parse(text)) }
+  return { original, ...requestStreamUsage(method, path, original, readJsonTopLevel(original)) }
 }
 
 describe('requestStreamUsage', () => {
@@ -97,7 +98,8 @@ describe('requestStreamUsage', () => {
       fc.property(body, fc.boolean(), (value, pretty) => {
         const text = JSON.stringify(value, null, pretty ? 2 : undefined)
         const parsed = JSON.parse(text) as Record<string, unknown>
-        const result = requestStreamUsage('POST', chat, Buffer.from(text), parsed)
+        const bytes = Buffer.from(text)
+        const result = requestStreamUsage('POST', chat, bytes, readJsonTopLevel(bytes))
         const after = JSON.parse(result.body.toString()) as Record<string, unknown>
         const { stream_options: before, ...rest } = parsed
         const { stream_options: now, ...restAfter } = after
