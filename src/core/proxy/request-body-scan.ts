@@ -112,14 +112,27 @@ function topLevelField(body: Uint8Array, from: number, to: number): number {
   return OTHER
 }
 
+/**
+ * The last model name read and its bytes: clients send the same few names, and comparing a dozen
+ * bytes costs less than decoding them into a new string each time (~0.2 µs a request).
+ */
+let lastModelBytes: Buffer = Buffer.alloc(0)
+let lastModel = ''
+
 function modelValue(body: Buffer, start: number, end: number): RequestBodyTopLevel['model'] {
-  if (body[start] === QUOTE) {
-    for (let k = start + 1; k < end - 1; k++) {
-      if (body[k] === BACKSLASH) return JSON.parse(body.toString('utf8', start, end)) as string
-    }
-    return body.toString('utf8', start + 1, end - 1)
+  if (body[start] !== QUOTE) return sameBytes(body, start, end, nullBytes) ? null : NOT_A_STRING
+  const from = start + 1
+  const to = end - 1
+  if (sameBytes(body, from, to, lastModelBytes)) return lastModel
+  for (let k = from; k < to; k++) {
+    if (body[k] === BACKSLASH) return JSON.parse(body.toString('utf8', start, end)) as string
   }
-  return sameBytes(body, start, end, nullBytes) ? null : NOT_A_STRING
+  const model = body.toString('utf8', from, to)
+  if (to - from <= 64) {
+    lastModelBytes = Buffer.from(body.subarray(from, to))
+    lastModel = model
+  }
+  return model
 }
 
 function sameBytes(body: Uint8Array, from: number, to: number, bytes: Uint8Array): boolean {

@@ -74,6 +74,12 @@ describe('scanRequestBody', () => {
     })
   })
 
+  it('reads each body’s own model when names of one length follow each other', () => {
+    const models = ['gpt-4o', 'gpt-4x', 'gpt-4x', 'o1-pro', 'gpt\\n4', 'gpt-4o']
+    const read = models.map((model) => scanRequestBody(text(`{"model":"${model}"}`))?.model)
+    expect(read).toEqual(['gpt-4o', 'gpt-4x', 'gpt-4x', 'o1-pro', 'gpt\n4', 'gpt-4o'])
+  })
+
   it.each([
     ['a model with escapes', '{"model":"gpt\\u002d4o\\n"}', 'gpt-4o\n'],
     ['a multi-byte model', '{"model":"модель-🙂"}', 'модель-🙂'],
