@@ -54,11 +54,14 @@ function cooldownMs(key: KeyStatus, outcome: UpstreamOutcome, settings: Cooldown
   return Math.min(Math.max(0, ms), settings.cooldownMaxMs)
 }
 
+// Fields spelled out rather than spread: one is built for every relayed answer.
 const stay = (reason: string, status: number | null, effects: DecisionEffects): KeyUnchanged => ({
   changed: false,
   reason,
   status,
-  ...effects,
+  countsAsFailure: effects.countsAsFailure,
+  resetsFailures: effects.resetsFailures,
+  retryOtherKey: effects.retryOtherKey,
 })
 
 const move = (
@@ -73,7 +76,9 @@ const move = (
   reason,
   status: details.status,
   cooldownUntil: details.cooldownUntil,
-  ...details.effects,
+  countsAsFailure: details.effects.countsAsFailure,
+  resetsFailures: details.effects.resetsFailures,
+  retryOtherKey: details.effects.retryOtherKey,
 })
 
 const userReason: Record<UserAction, string> = {

@@ -165,7 +165,8 @@ export class KeyRouter {
       { source: 'traffic', outcome },
       { now, settings: { cooldownBaseMs, cooldownMaxMs } },
     )
-    if (headers) {
+    // Only the `headroom` strategy reads them; a switch to it learns them from the next answers.
+    if (headers && this.pool.strategyName === 'headroom') {
       const headroom = readHeadroom(headers)
       this.pool.recordHeadroom(keyId, headroom.remainingRequests, headroom.remainingTokens)
     }

@@ -63,6 +63,13 @@ export function extractClientKey(
 ): string | null {
   const authorization = first(headers['authorization'])
   if (authorization !== undefined) {
+    // The usual spelling first: nothing to fold or trim.
+    if (authorization.startsWith('Bearer ') && authorization.length > 7) {
+      const token = authorization.slice(7)
+      if (isPlain(token.charCodeAt(0)) && isPlain(token.charCodeAt(token.length - 1))) {
+        return token
+      }
+    }
     const space = authorization.indexOf(' ')
     if (space !== -1 && authorization.slice(0, space).toLowerCase() === 'bearer') {
       const token = authorization.slice(space + 1).trim()
@@ -74,6 +81,11 @@ export function extractClientKey(
     if (value) return value
   }
   return null
+}
+
+/** A visible ASCII character: nothing `trim` would take off; anything else takes the long way. */
+function isPlain(code: number): boolean {
+  return code > 32 && code < 127
 }
 
 function first(value: HeaderValue | number): string | undefined {

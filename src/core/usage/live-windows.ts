@@ -50,6 +50,24 @@ export class LiveWindows {
 
   /** Counts requests that ended at `at` (ms). */
   add(at: number, sums: WindowSums): void {
+    const slot = this.slotOf(at)
+    this.requests[slot]! += sums.requests
+    this.successes[slot]! += sums.successes
+    this.errors[slot]! += sums.errors
+    this.tokens[slot]! += sums.tokens
+  }
+
+  /** One request: `add` without a sums object (the proxy calls this for every request). */
+  addOne(at: number, success: number, error: number, tokens: number): void {
+    const slot = this.slotOf(at)
+    this.requests[slot]! += 1
+    this.successes[slot]! += success
+    this.errors[slot]! += error
+    this.tokens[slot]! += tokens
+  }
+
+  /** The slot of second `at`, emptied first when it last held an older second. */
+  private slotOf(at: number): number {
     const second = Math.floor(at / 1000)
     const slot = second % SLOTS
     if (this.second[slot] !== second) {
@@ -59,10 +77,7 @@ export class LiveWindows {
       this.errors[slot] = 0
       this.tokens[slot] = 0
     }
-    this.requests[slot]! += sums.requests
-    this.successes[slot]! += sums.successes
-    this.errors[slot]! += sums.errors
-    this.tokens[slot]! += sums.tokens
+    return slot
   }
 
   /**

@@ -93,9 +93,16 @@ export class StatsService {
 
   /** Counts one finished request; memory only, the store gets it with the next batch. */
   record(request: CompletedRequest): void {
-    const sums = requestSums(request)
-    this.live.add(request.at, sums)
-    addSums(this.totals, sums)
+    // Counted field by field: a sums object per request would be garbage at once.
+    const success = request.outcome === 'success' ? 1 : 0
+    const error = isErrorOutcome(request.outcome) ? 1 : 0
+    const tokens = request.totalTokens
+    this.live.addOne(request.at, success, error, tokens)
+    const totals = this.totals
+    totals.requests += 1
+    totals.successes += success
+    totals.errors += error
+    totals.tokens += tokens
     this.deps.enqueue(request)
     for (const listener of this.listeners) listener()
   }
@@ -398,15 +405,6 @@ const emptyUsage = (): UsageFields => ({
   errors: 0,
   tokens: { prompt: 0, completion: 0, cached: 0, reasoning: 0, total: 0 },
 })
-
-function requestSums(request: CompletedRequest): WindowSums {
-  return {
-    requests: 1,
-    successes: request.outcome === 'success' ? 1 : 0,
-    errors: isErrorOutcome(request.outcome) ? 1 : 0,
-    tokens: request.totalTokens,
-  }
-}
 
 function sumsOf(row: RollupRow): WindowSums {
   return {

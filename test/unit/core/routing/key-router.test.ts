@@ -201,4 +201,21 @@ describe('KeyRouter', () => {
     })
     expect(router.strategy).toBe('headroom')
   })
+
+  it('keeps the answers’ headroom for the headroom strategy only', () => {
+    const { router, setSettings } = setup([createPoolKey({ id: 1, providerId: 1 })])
+    const headers = {
+      'x-ratelimit-remaining-requests': '42',
+      'x-ratelimit-remaining-tokens': '900',
+    }
+    const success = classifyUpstreamResponse(200, headers, null, 0)
+    router.report(1, success, headers)
+    expect(router.key(1)?.remainingRequests).toBeNull()
+    setSettings({
+      ...defaultSettings,
+      routing: { ...defaultSettings.routing, strategy: 'headroom' },
+    })
+    router.report(1, success, headers)
+    expect(router.key(1)).toMatchObject({ remainingRequests: 42, remainingTokens: 900 })
+  })
 })

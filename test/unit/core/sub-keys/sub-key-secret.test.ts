@@ -99,6 +99,10 @@ describe('extractClientKey', () => {
   it('reads Authorization: Bearer, then x-api-key, then api-key', () => {
     expect(extractClientKey({ authorization: 'Bearer sk-kp-1' })).toBe('sk-kp-1')
     expect(extractClientKey({ authorization: 'bearer   sk-kp-1 ' })).toBe('sk-kp-1')
+    // The usual spelling's short way must read what the long way reads.
+    for (const odd of ['Bearer  sk-kp-1', 'Bearer sk-kp-1\t', 'Bearer sk-kp-1\u00a0']) {
+      expect(extractClientKey({ authorization: odd })).toBe('sk-kp-1')
+    }
     expect(extractClientKey({ 'x-api-key': 'sk-kp-2' })).toBe('sk-kp-2')
     expect(extractClientKey({ 'api-key': ' sk-kp-3' })).toBe('sk-kp-3')
     expect(extractClientKey({ 'x-api-key': ['sk-kp-4', 'other'] })).toBe('sk-kp-4')
