@@ -1,39 +1,56 @@
 import { it } from 'vitest'
-import { findTopLevelKey } from '../../src/core/proxy/json-top-level'
+import { scanRequestBody } from '../../src/core/proxy/request-body-scan'
 import { readRequestModel } from '../../src/core/proxy/request-model'
 
 /**
- * What reading a request's model costs on a long conversation (200 messages, ~72 KB): the full
- * `JSON.parse` the proxy does against a top-level key scan in JavaScript, which looked like a
- * way to skip parsing the messages. Prints; asserts nothing.
+ * What reading a request's model costs, from a one-line request to a long conversation: the
+ * body scan (`request-body-scan.ts`) against `JSON.parse` of the body, and `readRequestModel`,
+ * which scans bodies up to 512 bytes and parses longer ones. Tight loops, where a parse's
+ * garbage costs less than inside the proxy. Prints; asserts nothing.
  *   npm run bench -- test/bench/request-model.bench.ts
  */
-const RUNS = 2_000
-
-function microseconds(work: () => unknown): number {
-  for (let i = 0; i < 200; i++) work()
+function microseconds(runs: number, work: () => unknown): number {
+  for (let i = 0; i < runs / 10; i++) work()
   const started = process.hrtime.bigint()
-  for (let i = 0; i < RUNS; i++) work()
-  return Number(process.hrtime.bigint() - started) / RUNS / 1_000
+  for (let i = 0; i < runs; i++) work()
+  return Number(process.hrtime.bigint() - started) / runs / 1_000
 }
 
-it('reads the model of a long conversation', () => {
-  const messages = Array.from({ length: 200 }, (_, i) => ({
-    role: i % 2 === 0 ? 'user' : 'assistant',
-    content: `${'Lorem ipsum dolor sit amet, consectetur adipiscing elit. '.repeat(5)}${i}`,
-  }))
-  const body = Buffer.from(JSON.stringify({ model: 'gpt-4o-mini', messages, stream: true }))
-  const parse = microseconds(() =>
-    readRequestModel({
-      method: 'POST',
-      path: '/v1/chat/completions',
-      contentType: 'application/json',
-      body,
+function chat(messages: number): Buffer {
+  if (messages === 0) {
+    return Buffer.from('{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Say hello"}]}')
+  }
+  return Buffer.from(
+    JSON.stringify({
+      model: 'gpt-4o-mini',
+      messages: Array.from({ length: messages }, (_, i) => ({
+        role: i % 2 === 0 ? 'user' : 'assistant',
+        content: `${'Lorem ipsum dolor sit amet, «consectetur» adipiscing elit.\n'.repeat(5)}${i}`,
+      })),
+      stream: true,
     }),
   )
-  const scan = microseconds(() => findTopLevelKey(body, 'model'))
-  console.log(
-    `\nmodel of a ${(body.length / 1024).toFixed(0)} KB chat body, mean of ${RUNS}: ` +
-      `readRequestModel (JSON.parse) ${parse.toFixed(1)} µs, findTopLevelKey ${scan.toFixed(1)} µs`,
-  )
+}
+
+it('reads the model of chats from one line to 200 messages', () => {
+  const lines = ['\nthe model of a chat body, mean of a tight loop (µs):']
+  for (const messages of [0, 1, 3, 25, 200]) {
+    const body = chat(messages)
+    const runs = Math.max(2_000, Math.floor(20_000_000 / body.length))
+    const scan = microseconds(runs, () => scanRequestBody(body))
+    const parse = microseconds(runs, () => JSON.parse(body.toString('utf8')) as unknown)
+    const read = microseconds(runs, () =>
+      readRequestModel({
+        method: 'POST',
+        path: '/v1/chat/completions',
+        contentType: 'application/json',
+        body,
+      }),
+    )
+    lines.push(
+      `  ${String(body.length).padStart(6)} B: scan ${scan.toFixed(2)}, JSON.parse ` +
+        `${parse.toFixed(2)}, readRequestModel ${read.toFixed(2)}`,
+    )
+  }
+  console.log(lines.join('\n'))
 })

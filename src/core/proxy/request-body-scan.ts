@@ -1,4 +1,4 @@
-import type { ValueSpan } from './json-top-level'
+import type { TopLevelKeys } from './json-top-level'
 
 /*
  * Reads what the proxy needs from a JSON request body (its top-level `model`, `stream` and
@@ -25,10 +25,11 @@ export interface RequestBodyTopLevel {
   model: string | null | typeof NOT_A_STRING | undefined
   /** Whether the last top-level `stream` is `true`. */
   stream: boolean
-  /** The offset of the object's `{`. */
-  open: number
-  /** Every top-level `stream_options` value, in order. */
-  streamOptions: ValueSpan[]
+  /**
+   * The object's `{` and every top-level `stream_options` value, in order; null when they were
+   * not located (a parsed body: the stream edit locates them if it needs them).
+   */
+  streamOptions: TopLevelKeys | null
 }
 
 const QUOTE = 34
@@ -71,7 +72,8 @@ const nullBytes = Buffer.from('null')
 export function scanRequestBody(body: Buffer): RequestBodyTopLevel | undefined {
   const open = skipSpace(body, 0)
   if (body[open] !== LBRACE) return undefined
-  const result: RequestBodyTopLevel = { model: undefined, stream: false, open, streamOptions: [] }
+  const streamOptions: TopLevelKeys = { open, spans: [] }
+  const result: RequestBodyTopLevel = { model: undefined, stream: false, streamOptions }
   let i = skipSpace(body, open + 1)
   if (body[i] !== RBRACE) {
     for (;;) {
@@ -87,7 +89,7 @@ export function scanRequestBody(body: Buffer): RequestBodyTopLevel | undefined {
       if (end === -1) return undefined
       if (field === MODEL) result.model = modelValue(body, start, end)
       else if (field === STREAM) result.stream = sameBytes(body, start, end, trueBytes)
-      else if (field === STREAM_OPTIONS) result.streamOptions.push({ start, end })
+      else if (field === STREAM_OPTIONS) streamOptions.spans.push({ start, end })
       i = skipSpace(body, end)
       if (body[i] === RBRACE) break
       if (body[i] !== COMMA) return undefined

@@ -1,3 +1,4 @@
+import { findTopLevelKey } from './json-top-level'
 import type { RequestBodyTopLevel } from './request-body-scan'
 import { routeOf } from './route-path'
 
@@ -31,10 +32,12 @@ export function requestStreamUsage(
   const unchanged: StreamUsageEdit = { body, stripUsageChunk: false }
   if (topLevel === undefined || !topLevel.stream) return unchanged
   if (method.toUpperCase() !== 'POST' || routeOf(path) !== '/v1/chat/completions') return unchanged
-  const spans = topLevel.streamOptions
+  const found = topLevel.streamOptions ?? findTopLevelKey(body, 'stream_options')
+  if (found === null) return unchanged
+  const spans = found.spans
   const last = spans.at(-1)
   if (last === undefined) {
-    const at = topLevel.open + 1
+    const at = found.open + 1
     return {
       body: Buffer.concat([body.subarray(0, at), inserted, body.subarray(at)]),
       stripUsageChunk: true,

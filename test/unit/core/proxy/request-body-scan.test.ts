@@ -32,7 +32,7 @@ function parsedFacts(body: Buffer): Facts | undefined {
 function scannedFacts(body: Buffer): Facts | undefined {
   const scanned = scanRequestBody(body)
   if (scanned === undefined) return undefined
-  const last = scanned.streamOptions.at(-1)
+  const last = scanned.streamOptions?.spans.at(-1)
   return {
     model: scanned.model,
     stream: scanned.stream,
@@ -59,8 +59,9 @@ describe('scanRequestBody', () => {
     const scanned = scanRequestBody(body)
     expect(scanned?.model).toBe('gpt-4o-mini')
     expect(scanned?.stream).toBe(true)
-    expect(scanned?.open).toBe(1)
-    expect(scanned?.streamOptions.map((s) => body.toString('utf8', s.start, s.end))).toEqual([
+    expect(scanned?.streamOptions?.open).toBe(1)
+    const spans = scanned?.streamOptions?.spans ?? []
+    expect(spans.map((s) => body.toString('utf8', s.start, s.end))).toEqual([
       '{"include_usage":false}',
     ])
   })
@@ -69,8 +70,7 @@ describe('scanRequestBody', () => {
     expect(scanRequestBody(text('{"model":"a","stream":true,"model":"b","stream":1}'))).toEqual({
       model: 'b',
       stream: false,
-      open: 0,
-      streamOptions: [],
+      streamOptions: { open: 0, spans: [] },
     })
   })
 

@@ -47,9 +47,21 @@ describe('readRequestModel from JSON', () => {
     expect(result.topLevel).toEqual({
       model: 'gpt-4o-mini',
       stream: false,
-      open: 0,
-      streamOptions: [],
+      streamOptions: { open: 0, spans: [] },
     })
+  })
+
+  it('reads long bodies (parsed, not scanned) the same way, errors included', () => {
+    const messages = Array.from({ length: 20 }, () => ({ role: 'user', content: 'x'.repeat(100) }))
+    const body = json({ model: 'gpt-4o', messages, model_note: 1, stream: true })
+    expect(body.length).toBeGreaterThan(512)
+    const result = post('/v1/chat/completions', body, 'application/json')
+    expect(result.model).toBe('gpt-4o')
+    expect(result.topLevel).toEqual({ model: 'gpt-4o', stream: true, streamOptions: null })
+    const broken = Buffer.concat([body.subarray(0, -1), Buffer.from(',}')])
+    expect(errorOf(() => post('/v1/chat/completions', broken, 'application/json')).code).toBe(
+      'invalid_request',
+    )
   })
 
   it('reads a model on any route that carries one, so no route skips the policy', () => {
