@@ -1,3 +1,4 @@
+import { falseBytes, nullBytes, skipLiteral, skipNumber, trueBytes } from './json-scalars'
 import type { TopLevelKeys } from './json-top-level'
 
 /*
@@ -37,12 +38,8 @@ const BACKSLASH = 92
 const COMMA = 44
 const COLON = 58
 const MINUS = 45
-const PLUS = 43
-const DOT = 46
 const ZERO = 48
 const NINE = 57
-const LOWER_E = 101
-const UPPER_E = 69
 const LBRACE = 123
 const RBRACE = 125
 const LBRACKET = 91
@@ -64,9 +61,6 @@ for (const c of '0123456789abcdefABCDEF') hexDigit[c.charCodeAt(0)] = 1
 const modelKey = Buffer.from('model')
 const streamKey = Buffer.from('stream')
 const streamOptionsKey = Buffer.from('stream_options')
-const trueBytes = Buffer.from('true')
-const falseBytes = Buffer.from('false')
-const nullBytes = Buffer.from('null')
 
 /** The top-level fields of a JSON object body, or undefined when `JSON.parse` must decide. */
 export function scanRequestBody(body: Buffer): RequestBodyTopLevel | undefined {
@@ -177,44 +171,6 @@ function skipString(body: Uint8Array, i: number): number {
       i += 6
     } else i += 2
   }
-}
-
-/** JSON's number grammar: -?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)? */
-function skipNumber(body: Uint8Array, i: number): number {
-  if (body[i] === MINUS) i++
-  if (body[i] === ZERO) i++
-  else {
-    const from = i
-    i = skipDigits(body, i)
-    if (i === from) return -1
-  }
-  if (body[i] === DOT) {
-    const from = i + 1
-    i = skipDigits(body, from)
-    if (i === from) return -1
-  }
-  const e = body[i]
-  if (e === LOWER_E || e === UPPER_E) {
-    i++
-    if (body[i] === PLUS || body[i] === MINUS) i++
-    const from = i
-    i = skipDigits(body, i)
-    if (i === from) return -1
-  }
-  return i
-}
-
-function skipDigits(body: Uint8Array, i: number): number {
-  for (;;) {
-    const c = body[i]
-    if (c === undefined || c < ZERO || c > NINE) return i
-    i++
-  }
-}
-
-function skipLiteral(body: Uint8Array, i: number, literal: Uint8Array): number {
-  for (let k = 0; k < literal.length; k++) if (body[i + k] !== literal[k]) return -1
-  return i + literal.length
 }
 
 /** A scalar at `i`: the offset past it, or -1. */

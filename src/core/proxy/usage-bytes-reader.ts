@@ -1,3 +1,4 @@
+import { falseBytes, nullBytes, skipLiteral, skipNumber, trueBytes } from './json-scalars'
 import { skipSpace } from './json-top-level'
 import type { TokenUsage } from './token-usage'
 
@@ -19,14 +20,10 @@ const BACKSLASH = 92
 const COMMA = 44
 const COLON = 58
 const MINUS = 45
-const PLUS = 43
-const DOT = 46
 const ZERO = 48
 const NINE = 57
 const OPEN_BRACE = 123
 const CLOSE_BRACE = 125
-const LOWER_E = 101
-const UPPER_E = 69
 
 /** Nesting below the usage object: `*_tokens_details` is one level; more is someone else's. */
 const MAX_DEPTH = 4
@@ -224,44 +221,6 @@ function skipValue(text: Uint8Array, i: number, depth: number): number {
     return skipNumber(text, i)
   }
   return -1 // an array, or not JSON
-}
-
-const nullBytes = Buffer.from('null')
-const trueBytes = Buffer.from('true')
-const falseBytes = Buffer.from('false')
-
-function skipLiteral(text: Uint8Array, i: number, literal: Buffer): number {
-  for (let k = 0; k < literal.length; k++) if (text[i + k] !== literal[k]) return -1
-  return i + literal.length
-}
-
-/** JSON's number grammar: -?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)? */
-function skipNumber(text: Uint8Array, i: number): number {
-  if (text[i] === MINUS) i++
-  if (text[i] === ZERO) i++
-  else {
-    const from = i
-    i = skipDigits(text, i)
-    if (i === from) return -1
-  }
-  if (text[i] === DOT) {
-    const from = i + 1
-    i = skipDigits(text, from)
-    if (i === from) return -1
-  }
-  if (text[i] === LOWER_E || text[i] === UPPER_E) {
-    i++
-    if (text[i] === PLUS || text[i] === MINUS) i++
-    const from = i
-    i = skipDigits(text, from)
-    if (i === from) return -1
-  }
-  return i
-}
-
-function skipDigits(text: Uint8Array, i: number): number {
-  while (i < text.length && text[i]! >= ZERO && text[i]! <= NINE) i++
-  return i
 }
 
 /** Past the string at `i` (its opening quote); -1 for an escape or a control character. */

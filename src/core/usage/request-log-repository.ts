@@ -47,13 +47,17 @@ const windowSums = `COUNT(*) AS requests,
   COALESCE(SUM(total_tokens), 0) AS tokens`
 
 /**
- * The columns a row binds: first the 16 every row binds, then the 4 that a common row
+ * The columns a row binds: first the 16 every row binds (a row's own ten, `perRowColumns`, then
+ * six that rows of one client share, `sharedColumns`), then the 4 that a common row
  * (`isCommonRow`) has as literals instead, `commonLiterals` in the same order.
  */
-const insertColumns = `at, sub_key_id, provider_id, key_id, model, endpoint, status, latency_ms,
-  ttfb_ms, prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, total_tokens,
-  streamed, bytes_out, method, outcome, error_code, attempts`
-const ALWAYS_BOUND = 16
+const perRowColumns = `at, key_id, latency_ms, ttfb_ms, prompt_tokens, completion_tokens,
+  cached_tokens, reasoning_tokens, total_tokens, bytes_out`
+const PER_ROW = 10
+const sharedColumns = 'sub_key_id, provider_id, model, endpoint, status, streamed'
+const SHARED = 6
+const insertColumns = `${perRowColumns}, ${sharedColumns}, method, outcome, error_code, attempts`
+const ALWAYS_BOUND = PER_ROW + SHARED
 const commonLiterals = `'POST', 'success', NULL, 1`
 const placeholders = (count: number) => new Array<string>(count).fill('?').join(', ')
 /** Rows per multi-row INSERT: 500 bound values, far below SQLite's limit of 32,766. */
@@ -89,20 +93,14 @@ function isCommonRow(r: CompletedRequest): boolean {
 
 /**
  * A run of common rows from one client usually differs only in its times, key, token counts and
- * size: the columns before `sharedColumns` below. Such a group (`sameClient`) binds those ten
- * per row and the six it shares once, through `INSERT … SELECT … FROM (VALUES …)`: ten values a
- * row instead of sixteen, ~0.3 µs less per row (docs/performance.md, "Eighth round").
+ * size (`perRowColumns`). Such a group (`sameClient`) binds those ten per row and the six it
+ * shares once, through `INSERT … SELECT … FROM (VALUES …)`: ten values a row instead of
+ * sixteen, ~0.3 µs less per row (docs/performance.md, "Eighth round").
  */
-const perRowColumns = `at, key_id, latency_ms, ttfb_ms, prompt_tokens, completion_tokens,
-  cached_tokens, reasoning_tokens, total_tokens, bytes_out`
-const PER_ROW = 10
-const sharedColumns = 'sub_key_id, provider_id, model, endpoint, status, streamed'
-const SHARED = 6
 const sameClientSql = (() => {
   const columns = Array.from({ length: PER_ROW }, (_, i) => `column${i + 1}`).join(', ')
   const row = `(${placeholders(PER_ROW)})`
-  return `INSERT OR FAIL INTO request_log (${perRowColumns}, ${sharedColumns}, method, outcome,
-      error_code, attempts)
+  return `INSERT OR FAIL INTO request_log (${insertColumns})
     SELECT ${columns}, ${placeholders(SHARED)}, ${commonLiterals}
     FROM (VALUES ${new Array<string>(ROWS_PER_INSERT).fill(row).join(', ')})`
 })()
@@ -142,24 +140,8 @@ function pushShared(values: (string | number | null)[], r: CompletedRequest): vo
 
 /** The values every row binds, in `insertColumns` order: all a common row binds. */
 function pushAlwaysBound(values: (string | number | null)[], r: CompletedRequest): void {
-  values.push(
-    r.at,
-    r.subKeyId,
-    r.providerId,
-    r.keyId,
-    r.model,
-    r.endpoint,
-    r.status,
-    Math.round(r.latencyMs),
-    r.ttfbMs === null ? null : Math.round(r.ttfbMs),
-    r.promptTokens,
-    r.completionTokens,
-    r.cachedTokens,
-    r.reasoningTokens,
-    r.totalTokens,
-    r.streamed ? 1 : 0,
-    r.bytesOut,
-  )
+  pushPerRow(values, r)
+  pushShared(values, r)
 }
 
 /** A request's values in `insertColumns` order. */
