@@ -1,5 +1,5 @@
 import { falseBytes, nullBytes, skipLiteral, skipNumber, trueBytes } from './json-scalars'
-import type { TopLevelKeys } from './json-top-level'
+import { skipSpace, type TopLevelKeys } from './json-top-level'
 
 /*
  * Reads what the proxy needs from a JSON request body (its top-level `model`, `stream` and
@@ -135,14 +135,6 @@ function sameBytes(body: Uint8Array, from: number, to: number, bytes: Uint8Array
   if (to - from !== bytes.length) return false
   for (let k = 0; k < bytes.length; k++) if (body[from + k] !== bytes[k]) return false
   return true
-}
-
-function skipSpace(body: Uint8Array, i: number): number {
-  for (;;) {
-    const c = body[i]
-    if (c !== 32 && c !== 10 && c !== 13 && c !== 9) return i
-    i++
-  }
 }
 
 /** Bytes that end a run of plain string content: controls (invalid), `"` and `\\`. */

@@ -50,24 +50,11 @@ export class LiveWindows {
 
   /** Counts requests that ended at `at` (ms). */
   add(at: number, sums: WindowSums): void {
-    const slot = this.slotOf(at)
-    this.requests[slot]! += sums.requests
-    this.successes[slot]! += sums.successes
-    this.errors[slot]! += sums.errors
-    this.tokens[slot]! += sums.tokens
+    this.addCounts(at, sums.requests, sums.successes, sums.errors, sums.tokens)
   }
 
-  /** One request: `add` without a sums object (the proxy calls this for every request). */
-  addOne(at: number, success: number, error: number, tokens: number): void {
-    const slot = this.slotOf(at)
-    this.requests[slot]! += 1
-    this.successes[slot]! += success
-    this.errors[slot]! += error
-    this.tokens[slot]! += tokens
-  }
-
-  /** The slot of second `at`, emptied first when it last held an older second. */
-  private slotOf(at: number): number {
+  /** `add` without a sums object: the proxy counts every request through this. */
+  addCounts(at: number, requests: number, successes: number, errors: number, tokens: number): void {
     const second = Math.floor(at / 1000)
     const slot = second % SLOTS
     if (this.second[slot] !== second) {
@@ -77,7 +64,10 @@ export class LiveWindows {
       this.errors[slot] = 0
       this.tokens[slot] = 0
     }
-    return slot
+    this.requests[slot]! += requests
+    this.successes[slot]! += successes
+    this.errors[slot]! += errors
+    this.tokens[slot]! += tokens
   }
 
   /**

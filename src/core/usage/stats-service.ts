@@ -97,7 +97,7 @@ export class StatsService {
     const success = request.outcome === 'success' ? 1 : 0
     const error = isErrorOutcome(request.outcome) ? 1 : 0
     const tokens = request.totalTokens
-    this.live.addOne(request.at, success, error, tokens)
+    this.live.addCounts(request.at, 1, success, error, tokens)
     const totals = this.totals
     totals.requests += 1
     totals.successes += success
