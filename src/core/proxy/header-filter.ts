@@ -126,25 +126,37 @@ export function forwardResponseHeaders(
   return filterHeaders(input, options.bodyAltered ? alteredResponseRule : responseRule)
 }
 
+/**
+ * One pass over the headers: `Connection` is dropped as hop-by-hop, and its value, read on the
+ * way, names further headers to drop (it normally names none). A second pass to look for it cost
+ * a walk over every header of every request and answer.
+ */
 function filterHeaders(input: HeaderInput, rule: HeaderNameRule): HeaderList {
   const out: HeaderList = []
+  let named: Set<string> | null = null
   if (isRaw(input)) {
     for (let i = 0; i + 1 < input.length; i += 2) {
-      const name = rule.forwardedName(input[i]!)
+      const key = input[i]!
+      const name = rule.forwardedName(key)
       if (name !== null) out.push(name, input[i + 1]!)
+      else if (isConnection(key)) named = connectionOptions(input[i + 1]!, named)
     }
   } else {
     for (const key in input) {
       const value = input[key]
       if (value === undefined) continue
       const name = rule.forwardedName(key)
-      if (name === null) continue
+      if (name === null) {
+        if (!isConnection(key)) continue
+        if (typeof value === 'object')
+          for (const item of value) named = connectionOptions(item, named)
+        else if (typeof value === 'string') named = connectionOptions(value, named)
+        continue
+      }
       if (typeof value === 'object') for (const item of value) out.push(name, item)
       else out.push(name, typeof value === 'string' ? value : String(value))
     }
   }
-  // Headers that `Connection` names are hop-by-hop too; it normally names none.
-  const named = connectionOptions(input)
   return named === null ? out : withoutNames(out, named)
 }
 
@@ -156,34 +168,18 @@ function withoutNames(list: HeaderList, names: ReadonlySet<string>): HeaderList 
   return out
 }
 
-/** The lower-case field names listed in `Connection`, or null when there is none (the norm). */
-function connectionOptions(input: HeaderInput): Set<string> | null {
-  let named: Set<string> | null = null
-  const add = (value: string) => {
-    // The usual values name no other header (`keep-alive` is dropped as hop-by-hop anyway).
-    if (value === 'keep-alive' || value === 'close') return
-    for (const token of value.split(',')) {
-      const name = token.trim().toLowerCase()
-      if (name) (named ??= new Set()).add(name)
-    }
-  }
-  if (isRaw(input)) {
-    for (let i = 0; i + 1 < input.length; i += 2) {
-      if (input[i]!.toLowerCase() === 'connection') add(input[i + 1]!)
-    }
-    return named
-  }
-  // Node and undici hand over lower-case names: look the one name up before scanning for it.
-  const direct = input['connection']
-  if (typeof direct === 'string') add(direct)
-  else if (typeof direct === 'object') for (const item of direct) add(item)
-  else {
-    for (const name in input) {
-      if (name.length !== 10 || name.toLowerCase() !== 'connection') continue
-      const value = input[name]
-      if (typeof value === 'string') add(value)
-      else if (typeof value === 'object') for (const item of value) add(item)
-    }
+/** Whether a header name, in any case, is `Connection`; called for dropped names only. */
+function isConnection(name: string): boolean {
+  return name.length === 10 && (name === 'connection' || name.toLowerCase() === 'connection')
+}
+
+/** `named` plus the lower-case field names one `Connection` value lists. */
+function connectionOptions(value: string, named: Set<string> | null): Set<string> | null {
+  // The usual values name no other header (`keep-alive` is dropped as hop-by-hop anyway).
+  if (value === 'keep-alive' || value === 'close') return named
+  for (const token of value.split(',')) {
+    const name = token.trim().toLowerCase()
+    if (name) (named ??= new Set()).add(name)
   }
   return named
 }

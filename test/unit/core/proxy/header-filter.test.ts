@@ -94,6 +94,25 @@ describe('forwardRequestHeaders', () => {
     })
   })
 
+  it('drops what a Connection header names, in any case and however often it comes', () => {
+    const out = forwardRequestHeaders(
+      {
+        'X-Private': 'a',
+        Connection: 'X-Private',
+        'x-other': 'b',
+        connection: ['close', 'X-Other, X-Third'],
+        'x-third': 'c',
+        'x-kept': 'd',
+      },
+      'sk-upstream',
+    )
+    expect(asRecord(out)).toEqual({
+      'x-kept': 'd',
+      authorization: 'Bearer sk-upstream',
+      'accept-encoding': 'identity',
+    })
+  })
+
   it('reads raw header arrays in any case and keeps repeated headers in order', () => {
     const out = asRecord(
       forwardRequestHeaders(
