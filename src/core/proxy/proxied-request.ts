@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import { ProxyError } from '../../shared/proxy-errors'
 import { classifyNetworkError, classifyUpstreamResponse } from '../pool'
 import { networkErrorKind } from '../pool/network-error-kind'
-import type { NoRoute, RouteTarget } from '../routing/key-router'
+import type { NoRoute, RouteOptions, RouteTarget } from '../routing/key-router'
 import type { RpmLimiter } from '../sub-keys/rpm-limiter'
 import { admitModelAndRate } from '../sub-keys/sub-key-admission'
 import type { SubKeyEntry } from '../sub-keys/sub-key-directory'
@@ -93,7 +93,11 @@ export class ProxiedRequest implements BodyListener, HeadListener, RelayListener
   private deadline = 0
   /** The clock read that set `deadline`. */
   private admittedAt = 0
-  private readonly tried = new Set<number>()
+  /**
+   * Keys already tried, for failover: made at the second attempt (most requests take one), from
+   * the first attempt's key and any the router found unreadable.
+   */
+  private tried: Set<number> | undefined = undefined
   private route: RouteTarget | null = null
 
   constructor(
@@ -167,15 +171,17 @@ export class ProxiedRequest implements BodyListener, HeadListener, RelayListener
         this.failure ??= new ProxyError('upstream_timeout')
         return this.giveUp()
       }
-      const route = deps.router.choose(this.model, {
+      if (this.route !== null) (this.tried ??= new Set()).add(this.route.keyId)
+      const options: RouteOptions = {
         providerId: this.entry.record.providerId,
         exclude: this.tried,
-      })
+      }
+      const route = deps.router.choose(this.model, options)
+      this.tried = options.exclude
       if ('error' in route) {
         this.failure ??= noKeyError(route)
         return this.giveUp()
       }
-      this.tried.add(route.keyId)
       this.route = route
       this.keyId = route.keyId
       this.providerId = route.providerId

@@ -37,8 +37,11 @@ export interface NoRoute {
 export interface RouteOptions {
   /** The sub-key's provider restriction; null or undefined: any enabled provider. */
   providerId?: number | null
-  /** Keys this request already tried; keys that cannot be read are added to it. */
-  exclude: Set<number>
+  /**
+   * Keys this request already tried; keys that cannot be read are added to it (made when absent,
+   * for the caller to keep).
+   */
+  exclude?: Set<number> | undefined
 }
 
 export interface KeyRouterDependencies {
@@ -66,6 +69,8 @@ export class KeyRouter {
   private readonly pool: KeyPool
   private readonly secrets: UpstreamSecretCache
   private providers: Provider[] = []
+  /** Each enabled provider as a list of one: what a sub-key bound to it routes over. */
+  private providerById = new Map<number, readonly Provider[]>()
   private readonly unsubscribe: (() => void)[] = []
   private timer: NodeJS.Timeout | undefined
   /** Our own transition is being stored: the events it raises describe what the pool holds. */
@@ -124,7 +129,7 @@ export class KeyRouter {
         if (!key) break
         const secret = this.secrets.get(key.id)
         if (secret === undefined) {
-          options.exclude.add(key.id)
+          ;(options.exclude ??= new Set()).add(key.id)
           continue
         }
         return { keyId: key.id, secret, baseUrl: provider.baseUrl, providerId: provider.id }
@@ -209,9 +214,9 @@ export class KeyRouter {
     return this.pool.get(id)
   }
 
-  private candidateProviders(providerId: number | null | undefined): Provider[] {
+  private candidateProviders(providerId: number | null | undefined): readonly Provider[] {
     if (providerId === null || providerId === undefined) return this.providers
-    return this.providers.filter((provider) => provider.id === providerId)
+    return this.providerById.get(providerId) ?? []
   }
 
   private setProviders(list: readonly Provider[]): void {
@@ -219,6 +224,7 @@ export class KeyRouter {
       .filter((provider) => provider.enabled)
       .map((provider) => ({ ...provider, baseUrl: provider.baseUrl.replace(/\/+$/, '') }))
       .sort((a, b) => a.id - b.id)
+    this.providerById = new Map(this.providers.map((provider) => [provider.id, [provider]]))
   }
 
   /** Mirrors keys from the store; all of them (and no cached secret) when `ids` is absent. */

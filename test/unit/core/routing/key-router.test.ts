@@ -193,6 +193,16 @@ describe('KeyRouter', () => {
     expect(exclude.has(99)).toBe(true)
   })
 
+  it('makes the exclusion set when the caller passed none, for the next attempt to keep', () => {
+    const { router } = setup([
+      createPoolKey({ id: 99, providerId: 1 }),
+      createPoolKey({ id: 2, providerId: 1 }),
+    ])
+    const options: { exclude?: Set<number> } = {}
+    expect(keyIdOf(router.choose(undefined, options))).toBe(2)
+    expect([...options.exclude!]).toEqual([99])
+  })
+
   it('follows the routing strategy setting', () => {
     const { router, setSettings } = setup([createPoolKey({ id: 1, providerId: 1 })])
     setSettings({
