@@ -21,7 +21,9 @@ export function usageFromJson(body: unknown): TokenUsage | null {
  * last `"usage"` is not an object is parsed whole, as before.
  */
 export class JsonUsageCollector {
-  private chunks: Uint8Array[] = []
+  /** The chunks held, oldest first; null until the first (an answer is mostly one chunk). */
+  private chunks: Uint8Array[] | null = null
+  private only: Uint8Array | null = null
   private held = 0
   private total = 0
 
@@ -31,22 +33,31 @@ export class JsonUsageCollector {
   ) {}
 
   push(chunk: Uint8Array): void {
-    this.chunks.push(chunk)
     this.held += chunk.length
     this.total += chunk.length
+    if (this.only === null && this.chunks === null) {
+      this.only = chunk
+      return
+    }
+    const chunks = (this.chunks ??= [this.only!])
+    this.only = null
+    chunks.push(chunk)
     if (this.total <= this.maxWholeBytes) return
-    while (this.chunks.length > 1 && this.held - this.chunks[0]!.length >= this.tailBytes) {
-      this.held -= this.chunks.shift()!.length
+    while (chunks.length > 1 && this.held - chunks[0]!.length >= this.tailBytes) {
+      this.held -= chunks.shift()!.length
     }
   }
 
   finish(): TokenUsage | null {
-    const only = this.chunks.length === 1 ? this.chunks[0]! : null
+    const only = this.only
     const bytes =
       only === null
-        ? Buffer.concat(this.chunks, this.held)
-        : Buffer.from(only.buffer, only.byteOffset, only.length)
-    this.chunks = []
+        ? Buffer.concat(this.chunks ?? [], this.held)
+        : Buffer.isBuffer(only)
+          ? only
+          : Buffer.from(only.buffer, only.byteOffset, only.length)
+    this.chunks = null
+    this.only = null
     try {
       const fromTail = usageFromTail(bytes)
       if (fromTail !== undefined || this.total > this.maxWholeBytes) return fromTail ?? null
