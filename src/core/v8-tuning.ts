@@ -20,9 +20,9 @@ import v8 from 'node:v8'
  * A larger inlining budget for the optimising compiler: a proxied request runs through some
  * hundred small functions of KeyPool, Node's HTTP server and undici, and V8's default budget
  * (460 bytes of bytecode per callee, 920 per function compiled) leaves most of those calls in
- * place. With 2,000 / 6,000 (and an absolute cap of 12,000) a small request costs 56.2 µs of CPU
- * instead of 59.1 (two processes each, 8 paired rounds), the minimal pass-through 4% less too
- * (docs/performance.md, "Ninth round"). Only optimised code grows; nothing else changes.
+ * place. With 2,000 / 6,000 (and an absolute cap of 12,000), set here, a small request costs
+ * 54.0 µs of CPU instead of 56.3 (two processes each, 8 paired rounds), the minimal pass-through
+ * with the same flags 3% less (docs/performance.md, "Ninth round"). Only optimised code grows.
  */
 export const V8_TUNING_FLAGS: readonly string[] = [
   '--no-allocation-site-pretenuring',

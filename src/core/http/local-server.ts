@@ -51,9 +51,9 @@ export class LocalServer {
   /**
    * Open connections and their responses not known to be done, oldest first: one, a few when
    * pipelined. Responses on a connection finish in order, so done ones are dropped from the front
-   * when the next request comes, and no listener per response is needed (that listener, and the
-   * emitter's list of two `close` listeners it made with the proxy's own, cost ~0.3 µs of every
-   * proxied request).
+   * when the next request comes, and no listener per response is needed (that listener also made
+   * the response's `close` listeners a list with the proxy's own; docs/performance.md, "Ninth
+   * round").
    */
   private readonly sockets = new Map<Socket, ServerResponse[]>()
   /** Connections answered on the raw socket, now only waiting to close. */
